@@ -1,0 +1,125 @@
+"""``create_app(settings)``: the one application factory used by the CLI, the demo and the tests.
+
+Each resource lives in its own ``cleanup_ctx`` generator (aiohttp "cleanup context"), set up in order
+and torn down in reverse after the ``yield``. Tests may hand in ready resources (a state store, a
+client) through ``overrides``; anything not given is built from the settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from bot import keys
+from bot.callback import setup_callback
+from bot.content import Renderer
+from bot.directory import StaticDirectory
+from bot.errors import ErrorPath
+from bot.metrics import Metrics
+from bot.routing import Dispatcher, Resources
+from bot.settings import Settings
+from bot.state import create_state_store
+from bot.tasks import TaskTracker
+
+log = logging.getLogger("wecombot.app")
+
+# A hook that adds domain services/resources after the core ones exist (fund data, kf puller, ...).
+StartupHook = Callable[[web.Application], AsyncIterator[None]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    overrides: dict[str, Any] | None = None,
+    extra_contexts: list[StartupHook] | None = None,
+) -> web.Application:
+    overrides = overrides or {}
+    app = web.Application(client_max_size=settings.callback.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()
+
+    async def state_ctx(app: web.Application) -> AsyncIterator[None]:
+        store = overrides.get("state") or create_state_store(settings.redis_url)
+        app[keys.STATE] = store
+        yield
+        if "state" not in overrides:
+            await store.close()
+
+    async def http_ctx(app: web.Application) -> AsyncIterator[None]:
+        session = ClientSession(timeout=ClientTimeout(total=settings.wecom.http_timeout_seconds))
+        app[keys.HTTP_SESSION] = session
+        yield
+        await session.close()
+
+    async def wecom_ctx(app: web.Application) -> AsyncIterator[None]:
+        if "wecom" in overrides:
+            app[keys.WECOM] = overrides["wecom"]
+        else:
+            from bot.wecom.client import WeComClient
+
+            app[keys.WECOM] = WeComClient(settings.wecom, app[keys.HTTP_SESSION], app[keys.STATE])
+        yield
+
+    async def db_ctx(app: web.Application) -> AsyncIterator[None]:
+        if "db" in overrides:  # tests without a database pass db=None
+            app[keys.DB] = overrides["db"]
+            yield
+            return
+        from bot.database import open_database
+
+        migrate = bool(overrides.get("migrate_database", False))
+        async with open_database(settings.database_url, migrate=migrate) as sessionmaker:
+            app[keys.DB] = sessionmaker
+            yield
+
+    async def tasks_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[keys.TASKS] = TaskTracker()
+        yield
+        await app[keys.TASKS].close()
+
+    async def dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
+        from handlers import build_root_router
+
+        app[keys.RENDER] = overrides.get("render") or Renderer()
+        resources = Resources(
+            settings=settings,
+            wecom=app[keys.WECOM],
+            db=app[keys.DB],
+            render=app[keys.RENDER],
+            state=app[keys.STATE],
+            tasks=app[keys.TASKS],
+            directory=overrides.get("directory") or StaticDirectory(settings.section("staff")),
+            clock=overrides.get("clock") or (lambda: datetime.now(settings.tz)),
+        )
+        errors = ErrorPath(app[keys.METRICS])
+        root = overrides.get("router") or build_root_router()
+        app[keys.DISPATCHER] = Dispatcher(root, resources, errors, metrics=app[keys.METRICS])
+        yield
+
+    app.cleanup_ctx.extend([state_ctx, http_ctx, wecom_ctx, db_ctx, tasks_ctx, dispatcher_ctx])
+    app.cleanup_ctx.extend(extra_contexts or [])
+    setup_callback(app)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the state store answers; 503 with the reason otherwise."""
+    try:
+        ok = await request.app[keys.STATE].ping()
+    except Exception as exc:  # any failure of the store means not ready
+        return web.json_response({"status": "unavailable", "state": repr(exc)}, status=503)
+    status = 200 if ok else 503
+    return web.json_response(
+        {"status": "ok" if ok else "unavailable", "tasks": len(request.app[keys.TASKS])}, status=status
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[keys.METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": Metrics.content_type})

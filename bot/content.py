@@ -1,0 +1,107 @@
+"""Jinja2 rendering over ``content_templates/``, by message kind and segment style, within channel limits.
+
+Templates are looked up as ``{kind}/{segment}.j2`` then ``{kind}/default.j2`` (or ``{kind}.j2``), so a
+kind can have a plain long-tail style, a fuller affluent style and a professional high-net-worth style.
+Every rendering carries the template path and a version (a hash of its source) for the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+from bot.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "content_templates"
+SEGMENTS = ("long_tail", "affluent", "hnw")
+
+# UTF-8 byte limits per channel (protocol sheet §4, wecom-kf.md §4).
+CHANNEL_LIMITS: dict[str, int] = {
+    "app_text": 2048,
+    "app_markdown": 2048,
+    "passive_text": 2048,
+    "kf_text": 2048,
+    "mass_text": 4000,
+    "welcome_text": 4000,
+    "robot_text": 2048,
+    "robot_markdown": 4096,
+    "textcard_description": 512,
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    template: str
+    version: str
+    truncated: bool = False
+
+
+def fit_bytes(text: str, limit: int, ellipsis: str = "…") -> tuple[str, bool]:
+    """Cut ``text`` to at most ``limit`` UTF-8 bytes on a character boundary."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text, False
+    budget = limit - len(ellipsis.encode("utf-8"))
+    cut = data[:budget].decode("utf-8", errors="ignore")
+    return cut.rstrip() + ellipsis, True
+
+
+class Renderer:
+    """Render message templates; ``render("help/staff")`` or ``render("morning_report", segment="hnw")``."""
+
+    def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
+        self.directory = directory
+        self.env = Environment(
+            loader=FileSystemLoader(str(directory)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["pct"] = _pct
+        self.env.filters["signed_pct"] = _signed_pct
+        self._versions: dict[str, str] = {}
+
+    def _candidates(self, kind: str, segment: str | None) -> list[str]:
+        names = []
+        if segment:
+            names.append(f"{kind}/{segment}.j2")
+        names += [f"{kind}/default.j2", f"{kind}.j2"]
+        return names
+
+    def resolve(self, kind: str, segment: str | None = None) -> str:
+        for name in self._candidates(kind, segment):
+            if (self.directory / name).is_file():
+                return name
+        raise TemplateNotFound(f"no template for {kind!r} (segment {segment!r}) in {self.directory.name}/")
+
+    def version(self, name: str) -> str:
+        if name not in self._versions:
+            source = (self.directory / name).read_bytes()
+            self._versions[name] = hashlib.sha256(source).hexdigest()[:12]
+        return self._versions[name]
+
+    def render(self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any) -> Rendered:
+        name = self.resolve(kind, segment)
+        text = self.env.get_template(name).render(**context).strip()
+        truncated = False
+        if channel is not None:
+            text, truncated = fit_bytes(text, CHANNEL_LIMITS[channel])
+        return Rendered(text=text, template=name, version=self.version(name), truncated=truncated)
+
+    def text(self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any) -> str:
+        return self.render(kind, segment, channel, **context).text
+
+
+def _pct(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _signed_pct(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value * 100:+.{digits}f}%"

@@ -1,0 +1,91 @@
+"""The embedded default in one process: the service, the WeCom simulator and the synthetic corp.
+
+Used by ``wecombot demo``, ``wecombot chat`` and the scenario tests. Both apps listen on 127.0.0.1;
+the service's ``WECOM_API_BASE`` points at the simulator and the simulator's callbacks at the service,
+so every byte between them is WeCom's real wire format.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.sandbox.app import create_sandbox_app
+from bot.sandbox.corp import SyntheticCorp, build_corp
+from bot.sandbox.credentials import sandbox_env
+from bot.settings import Settings, load_raw, settings_from_raw
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def embedded_settings(api_base: str, database_url: str | None = None, redis_url: str | None = None,
+                      port: int = 8080) -> Settings:
+    """Sandbox credentials over the normal configuration (file + environment)."""
+    raw = load_raw()
+    db = database_url or str(raw.get("database", {}).get("url"))
+    raw = load_raw({**sandbox_env(api_base, db, redis_url)})
+    raw.setdefault("server", {})["port"] = port
+    raw["server"]["host"] = "127.0.0.1"
+    return settings_from_raw(raw)
+
+
+@dataclass
+class EmbeddedStack:
+    settings: Settings
+    service: web.Application
+    sandbox: web.Application
+    service_url: str
+    sandbox_url: str
+    corp: SyntheticCorp
+
+    @property
+    def callback_url(self) -> str:
+        return self.service_url + "/wecom/callback"
+
+
+@asynccontextmanager
+async def embedded_stack(
+    *,
+    port: int | None = None,
+    sandbox_port: int | None = None,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    corp: SyntheticCorp | None = None,
+    clock: Callable[[], float] | None = None,
+    overrides: dict[str, Any] | None = None,
+    serve_service: bool = True,
+) -> AsyncIterator[EmbeddedStack]:
+    """Start simulator and service on loopback; tear both down on exit."""
+    port = port or free_port()
+    sandbox_port = sandbox_port or free_port()
+    service_url = f"http://127.0.0.1:{port}"
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    corp = corp or build_corp()
+    sandbox_kwargs: dict[str, Any] = {"callback_url": service_url + "/wecom/callback"}
+    if clock is not None:
+        sandbox_kwargs["clock"] = clock
+    sandbox = create_sandbox_app(corp, **sandbox_kwargs)
+    sandbox_runner = web.AppRunner(sandbox, access_log=None)
+    await sandbox_runner.setup()
+    await web.TCPSite(sandbox_runner, "127.0.0.1", sandbox_port).start()
+    settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port)
+    service = create_app(settings, overrides=overrides)
+    runner = web.AppRunner(service, access_log=None)
+    try:
+        await runner.setup()
+        if serve_service:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+        yield EmbeddedStack(settings, service, sandbox, service_url, sandbox_url, corp)
+    finally:
+        await runner.cleanup()
+        await sandbox_runner.cleanup()

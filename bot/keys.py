@@ -1,0 +1,27 @@
+"""Every ``web.AppKey`` of the service, in one place (aiohttp-demos ``typedefs.py`` style)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import ClientSession, web
+
+from bot.settings import Settings
+from bot.state import StateStore
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+    from bot.routing import Dispatcher
+    from bot.tasks import TaskTracker
+
+SETTINGS = web.AppKey("settings", Settings)
+STATE = web.AppKey("state", StateStore)
+HTTP_SESSION = web.AppKey("http_session", ClientSession)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher")
+TASKS: web.AppKey[TaskTracker] = web.AppKey("tasks")
+# Filled in by later resources (client, database, renderer, scheduler); typed loosely until they exist.
+WECOM: web.AppKey[Any] = web.AppKey("wecom")
+DB: web.AppKey[Any] = web.AppKey("db")
+RENDER: web.AppKey[Any] = web.AppKey("render")
+SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")
