@@ -63,10 +63,13 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates change with a deploy, not while running
         )
         self.env.filters["pct"] = _pct
         self.env.filters["signed_pct"] = _signed_pct
         self._versions: dict[str, str] = {}
+        self._resolved: dict[tuple[str, str | None], str] = {}
+        self._listings: dict[str, list[str]] = {}
 
     def _candidates(self, kind: str, segment: str | None) -> list[str]:
         names = []
@@ -76,8 +79,12 @@ class Renderer:
         return names
 
     def resolve(self, kind: str, segment: str | None = None) -> str:
+        cached = self._resolved.get((kind, segment))
+        if cached is not None:
+            return cached
         for name in self._candidates(kind, segment):
             if (self.directory / name).is_file():
+                self._resolved[(kind, segment)] = name
                 return name
         raise TemplateNotFound(f"no template for {kind!r} (segment {segment!r}) in {self.directory.name}/")
 
@@ -94,6 +101,14 @@ class Renderer:
         if channel is not None:
             text, truncated = fit_bytes(text, CHANNEL_LIMITS[channel])
         return Rendered(text=text, template=name, version=self.version(name), truncated=truncated)
+
+    def list(self, folder: str, prefix: str = "") -> list[str]:
+        """Template kinds under ``folder`` whose file names start with ``prefix``, sorted (cached)."""
+        key = f"{folder}/{prefix}"
+        if key not in self._listings:
+            names = sorted(p.name[:-3] for p in (self.directory / folder).glob(f"{prefix}*.j2"))
+            self._listings[key] = [f"{folder}/{n}" for n in names]
+        return list(self._listings[key])
 
     def text(self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any) -> str:
         return self.render(kind, segment, channel, **context).text

@@ -15,9 +15,7 @@ router = Router(name=__name__)
 
 
 def _lines(render: Renderer, audience: str) -> list[str]:
-    folder = render.directory / "help" / "lines"
-    names = sorted(p.name for p in folder.glob(f"{audience}_*.j2"))
-    return [render.text(f"help/lines/{name[:-3]}") for name in names]
+    return [render.text(kind) for kind in render.list("help/lines", f"{audience}_")]
 
 
 @router.command("帮助", "help", "?", "？", "菜单")

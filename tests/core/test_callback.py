@@ -205,3 +205,27 @@ async def test_healthz(client: TestClient) -> None:
     resp = await client.get("/healthz")
     assert resp.status == 200
     assert (await resp.json())["status"] == "ok"
+
+
+async def test_duplicates_across_two_instances_sharing_redis_run_once(aiohttp_client: Any, redis_url: str) -> None:
+    """Two service instances behind a load balancer: WeCom's retry may land on either one."""
+    from bot.state import RedisStateStore
+
+    recorder = Recorder()
+    recorder.delay = 0.05
+    stores = [RedisStateStore.from_url(redis_url) for _ in range(2)]
+    await stores[0]._redis.flushdb()
+    clients = [
+        await aiohttp_client(
+            create_app(make_settings(), overrides={"state": s, "db": None, "wecom": None, "router": recorder.router})
+        )
+        for s in stores
+    ]
+    plain = text_xml("两个实例", msg_id="999000333")
+    results = await asyncio.gather(*(post(clients[i % 2], *signed_post(plain)) for i in range(8)))
+    assert all(r.status == 200 for r in results)
+    for c in clients:
+        await c.app[keys.TASKS].join()
+    assert len(recorder.seen) == 1
+    for s in stores:
+        await s.close()
