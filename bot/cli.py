@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "bot.commands.serve",
     "bot.commands.chat",
     "bot.commands.sandbox",
+    "bot.commands.demo",
 )
 
 
