@@ -7,6 +7,7 @@ client) through ``overrides``; anything not given is built from the settings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 from bot import keys
 from bot.callback import setup_callback
+from bot.compliance import ComplianceGate
 from bot.content import Renderer
 from bot.directory import StaticDirectory
 from bot.errors import ErrorPath
@@ -95,6 +97,9 @@ def create_app(
             directory=overrides.get("directory") or StaticDirectory(settings.section("staff")),
             clock=overrides.get("clock") or (lambda: datetime.now(settings.tz)),
         )
+        resources.compliance = overrides.get("compliance") or ComplianceGate.from_config()
+        # jieba's dictionary takes ~2 s to load; do it off the event loop before the first message.
+        await asyncio.get_running_loop().run_in_executor(None, resources.compliance.warm_up)
         errors = ErrorPath(app[keys.METRICS])
         root = overrides.get("router") or build_root_router()
         app[keys.DISPATCHER] = Dispatcher(root, resources, errors, metrics=app[keys.METRICS])
