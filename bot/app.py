@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -84,7 +85,7 @@ def create_app(
         await app[keys.TASKS].close()
 
     async def dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
-        from handlers import build_root_router
+        from handlers import build_root_router, service_contexts
 
         app[keys.RENDER] = overrides.get("render") or Renderer()
         resources = Resources(
@@ -103,7 +104,10 @@ def create_app(
         errors = ErrorPath(app[keys.METRICS])
         root = overrides.get("router") or build_root_router()
         app[keys.DISPATCHER] = Dispatcher(root, resources, errors, metrics=app[keys.METRICS])
-        yield
+        async with AsyncExitStack() as stack:
+            for context in service_contexts():
+                await stack.enter_async_context(asynccontextmanager(context)(app))
+            yield
 
     app.cleanup_ctx.extend([state_ctx, http_ctx, wecom_ctx, db_ctx, tasks_ctx, dispatcher_ctx])
     app.cleanup_ctx.extend(extra_contexts or [])
