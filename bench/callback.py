@@ -17,16 +17,15 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
+from aiohttp import ClientSession, TCPConnector, web
 
-from bot.embedded import free_port  # noqa: E402
+from bot.embedded import free_port
 
 
 def _serve_bare(port: int) -> None:
@@ -69,7 +68,9 @@ async def _wait_ready(url: str) -> None:
     raise RuntimeError(f"server at {url} did not start")
 
 
-async def _saturate(url: str, bodies: list[tuple[str, str]], seconds: float, concurrency: int) -> tuple[float, int]:
+async def _saturate(
+    url: str, bodies: list[tuple[str, str]], seconds: float, concurrency: int
+) -> tuple[float, int]:
     done = 0
     failures = 0
     index = 0
@@ -156,8 +157,10 @@ def main() -> None:
             proc.terminate()
             proc.join(5)
     ratio = results["service"]["rps"] / results["bare"]["rps"]
-    print(f"ratio    service/bare throughput = {ratio:.2f} (goal >= 0.40); "
-          f"service p99 at half load = {results['service']['p99']:.2f} ms (goal < 20 ms)")
+    print(
+        f"ratio    service/bare throughput = {ratio:.2f} (goal >= 0.40); "
+        f"service p99 at half load = {results['service']['p99']:.2f} ms (goal < 20 ms)"
+    )
 
 
 if __name__ == "__main__":

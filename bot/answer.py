@@ -18,7 +18,10 @@ log = logging.getLogger("wecombot.answer")
 async def send_reply_via_api(wecom: Any, event: Event, reply: Reply) -> None:
     if isinstance(event, KfCustomerMessage):
         await wecom.kf_send_msg(
-            event.external_user_id, event.open_kfid, "text", {"content": reply_text(reply)},
+            event.external_user_id,
+            event.open_kfid,
+            "text",
+            {"content": reply_text(reply)},
             msgid=f"r{event.msg_id}"[:32].replace(".", "_"),
         )
         return

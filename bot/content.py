@@ -94,7 +94,9 @@ class Renderer:
             self._versions[name] = hashlib.sha256(source).hexdigest()[:12]
         return self._versions[name]
 
-    def render(self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any) -> Rendered:
+    def render(
+        self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any
+    ) -> Rendered:
         name = self.resolve(kind, segment)
         text = self.env.get_template(name).render(**context).strip()
         truncated = False

@@ -16,7 +16,9 @@ from bot.db.migrate import ensure_current, upgrade
 
 
 @asynccontextmanager
-async def open_database(url: str, *, migrate: bool = False) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def open_database(
+    url: str, *, migrate: bool = False
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(url)
     try:
         if migrate:

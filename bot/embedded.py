@@ -28,8 +28,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def embedded_settings(api_base: str, database_url: str | None = None, redis_url: str | None = None,
-                      port: int = 8080) -> Settings:
+def embedded_settings(
+    api_base: str, database_url: str | None = None, redis_url: str | None = None, port: int = 8080
+) -> Settings:
     """Sandbox credentials over the normal configuration (file + environment)."""
     raw = load_raw()
     db = database_url or str(raw.get("database", {}).get("url"))

@@ -15,7 +15,9 @@ class ErrorPath:
         self.metrics = metrics
         self.recent: list[tuple[str, str]] = []  # (where, repr) of the last errors, for /healthz and tests
 
-    async def report(self, exc: BaseException, *, where: str, event: Any = None, job: str | None = None) -> None:
+    async def report(
+        self, exc: BaseException, *, where: str, event: Any = None, job: str | None = None
+    ) -> None:
         context = []
         if event is not None:
             context.append(f"event={getattr(event, 'kind', type(event).__name__)}")

@@ -101,7 +101,9 @@ class EventIs:
 
     provides: frozenset[str] = frozenset()
 
-    def __init__(self, event: str, change_type: str | Iterable[str] | None = None, update_detail: str | None = None):
+    def __init__(
+        self, event: str, change_type: str | Iterable[str] | None = None, update_detail: str | None = None
+    ):
         self.event = event
         self.change_types = {change_type} if isinstance(change_type, str) else set(change_type or ())
         self.update_detail = update_detail
@@ -109,7 +111,9 @@ class EventIs:
     def __call__(self, event: Event) -> bool:
         if getattr(event, "event", None) != self.event:
             return False
-        if self.change_types and not (isinstance(event, ChangeEvent) and event.change_type in self.change_types):
+        if self.change_types and not (
+            isinstance(event, ChangeEvent) and event.change_type in self.change_types
+        ):
             return False
         return self.update_detail is None or getattr(event, "update_detail", None) == self.update_detail
 

@@ -15,7 +15,10 @@ class Metrics:
             "wecombot_callbacks_total", "Verified callbacks by event kind", ["kind"], registry=self.registry
         )
         self.rejections = Counter(
-            "wecombot_callback_rejections_total", "Refused callbacks by reason", ["reason"], registry=self.registry
+            "wecombot_callback_rejections_total",
+            "Refused callbacks by reason",
+            ["reason"],
+            registry=self.registry,
         )
         self.duplicates = Counter(
             "wecombot_callback_duplicates_total", "Retries and duplicates dropped", registry=self.registry
@@ -31,7 +34,9 @@ class Metrics:
             registry=self.registry,
         )
         self.errors = Counter(
-            "wecombot_errors_total", "Errors on the error path by where they happened", ["where"],
+            "wecombot_errors_total",
+            "Errors on the error path by where they happened",
+            ["where"],
             registry=self.registry,
         )
         self.replies = Counter(

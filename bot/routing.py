@@ -23,7 +23,9 @@ from bot.wecom.replies import Reply, as_reply
 log = logging.getLogger("wecombot.routing")
 
 HandlerFunc = Callable[..., Awaitable[Any]]
-Middleware = Callable[[Callable[[Event, dict[str, Any]], Awaitable[Any]], Event, dict[str, Any]], Awaitable[Any]]
+Middleware = Callable[
+    [Callable[[Event, dict[str, Any]], Awaitable[Any]], Event, dict[str, Any]], Awaitable[Any]
+]
 
 # The arguments a handler may ask for, by name. Values come from Resources or from the dispatch.
 HANDLER_ARGUMENTS: dict[str, str] = {
@@ -64,7 +66,11 @@ assert _RESOURCE_NAMES | {"event", "data"} == set(HANDLER_ARGUMENTS), "keep the 
 
 def _arity(func: Callable[..., Any]) -> int:
     target = func if inspect.isfunction(func) or inspect.ismethod(func) else func.__call__  # type: ignore[operator]
-    params = [p for p in inspect.signature(target).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p
+        for p in inspect.signature(target).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     return len(params)
 
 
@@ -142,7 +148,9 @@ class Router:
         """A text message (app or kf)."""
         return self._decorator(lambda e: isinstance(e, TextMessage | KfCustomerMessage), *filters)
 
-    def command(self, *names: str, filters: Sequence[Callable[..., Any]] = ()) -> Callable[[HandlerFunc], HandlerFunc]:
+    def command(
+        self, *names: str, filters: Sequence[Callable[..., Any]] = ()
+    ) -> Callable[[HandlerFunc], HandlerFunc]:
         """A text starting with a command word (``帮助``, ``诊断 000001``); the rest arrives as ``args``."""
         return self._decorator(Command(*names), *filters)
 
@@ -150,7 +158,10 @@ class Router:
         return self._decorator(Regex(pattern), *filters)
 
     def event(
-        self, event: str, change_type: str | Sequence[str] | None = None, *filters: Callable[..., Any],
+        self,
+        event: str,
+        change_type: str | Sequence[str] | None = None,
+        *filters: Callable[..., Any],
         update_detail: str | None = None,
     ) -> Callable[[HandlerFunc], HandlerFunc]:
         """An app event (``change_external_contact`` + ``add_external_contact``, ``enter_agent``, ...)."""
@@ -175,8 +186,12 @@ class Dispatcher:
     """Runs the first matching handler for an event through the middlewares, on one error path."""
 
     def __init__(
-        self, root: Router, resources: Resources, errors: ErrorPath,
-        middlewares: Sequence[Middleware] = (), metrics: Any = None,
+        self,
+        root: Router,
+        resources: Resources,
+        errors: ErrorPath,
+        middlewares: Sequence[Middleware] = (),
+        metrics: Any = None,
     ) -> None:
         self.root = root
         self.resources = resources

@@ -40,11 +40,11 @@ class TaskTracker:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def close(self, timeout: float = 10.0) -> None:
+    async def close(self, grace: float = 10.0) -> None:
         self._closing = True
         if not self._tasks:
             return
-        _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+        _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
         for task in pending:
             task.cancel()
         if pending:

@@ -35,14 +35,27 @@ def build_event(stack: EmbeddedStack, text: str, userid: str | None, customer: s
     corp_id = stack.settings.wecom.corp_id
     if customer:
         return KfCustomerMessage(
-            raw={}, to_user=corp_id, from_user=customer, create_time=now, msg_type="text", agent_id=None,
-            msg_id=f"chat{next(_ids)}", open_kfid=stack.settings.wecom.kf_open_kfid,
-            external_user_id=customer, content=text,
+            raw={},
+            to_user=corp_id,
+            from_user=customer,
+            create_time=now,
+            msg_type="text",
+            agent_id=None,
+            msg_id=f"chat{next(_ids)}",
+            open_kfid=stack.settings.wecom.kf_open_kfid,
+            external_user_id=customer,
+            content=text,
         )
     sender = userid or stack.corp.rms()[0].userid
     return TextMessage(
-        raw={}, to_user=corp_id, from_user=sender, create_time=now, msg_type="text",
-        agent_id=stack.settings.wecom.agent_id, msg_id=str(next(_ids)), content=text,
+        raw={},
+        to_user=corp_id,
+        from_user=sender,
+        create_time=now,
+        msg_type="text",
+        agent_id=stack.settings.wecom.agent_id,
+        msg_id=str(next(_ids)),
+        content=text,
     )
 
 

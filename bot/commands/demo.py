@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 async def _run(args: argparse.Namespace) -> int:
     from bot.tour import run_tour
 
-    async with embedded_stack(port=args.port, sandbox_port=args.port + 1, overrides=await embedded_overrides()) as stack:
+    async with embedded_stack(
+        port=args.port, sandbox_port=args.port + 1, overrides=await embedded_overrides()
+    ) as stack:
         summary = await prepare_embedded(stack)
         print(f"wecombot demo (SYNTHETIC data) — {summary}")
         print(f"  service:    {stack.service_url}  (callback {stack.callback_url}, /healthz, /metrics)")

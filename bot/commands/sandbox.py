@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sandbox", help="run the WeCom simulator alone")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--callback-url", help="where to send signed callbacks (the service's /wecom/callback)")
+    parser.add_argument(
+        "--callback-url", help="where to send signed callbacks (the service's /wecom/callback)"
+    )
     parser.set_defaults(handler=run)
 
 

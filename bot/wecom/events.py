@@ -289,9 +289,13 @@ def parse_event(raw: dict[str, Any]) -> Event:
     if msg_type == "text":
         return TextMessage(**header, msg_id=msg_id, content=_str(raw, "Content"))
     if msg_type == "image":
-        return ImageMessage(**header, msg_id=msg_id, pic_url=_str(raw, "PicUrl"), media_id=_str(raw, "MediaId"))
+        return ImageMessage(
+            **header, msg_id=msg_id, pic_url=_str(raw, "PicUrl"), media_id=_str(raw, "MediaId")
+        )
     if msg_type == "voice":
-        return VoiceMessage(**header, msg_id=msg_id, media_id=_str(raw, "MediaId"), format=_str(raw, "Format"))
+        return VoiceMessage(
+            **header, msg_id=msg_id, media_id=_str(raw, "MediaId"), format=_str(raw, "Format")
+        )
     if msg_type == "video":
         return VideoMessage(
             **header, msg_id=msg_id, media_id=_str(raw, "MediaId"), thumb_media_id=_str(raw, "ThumbMediaId")

@@ -73,12 +73,15 @@ def render_passive_xml(reply: Reply, to_user: str, from_corp: str, now: int | No
         f"<CreateTime>{created}</CreateTime>"
     )
     if isinstance(reply, TextReply):
-        return f"<xml>{head}<MsgType>{_cdata('text')}</MsgType><Content>{_cdata(reply.content)}</Content></xml>"
+        return (
+            f"<xml>{head}<MsgType>{_cdata('text')}</MsgType><Content>{_cdata(reply.content)}</Content></xml>"
+        )
     if isinstance(reply, NewsReply):
         items = "".join(
             "<item>"
-            f"<Title>{_cdata(a.get('title', ''))}</Title><Description>{_cdata(a.get('description', ''))}"
-            f"</Description><PicUrl>{_cdata(a.get('picurl', ''))}</PicUrl><Url>{_cdata(a.get('url', ''))}</Url>"
+            f"<Title>{_cdata(a.get('title', ''))}</Title>"
+            f"<Description>{_cdata(a.get('description', ''))}</Description>"
+            f"<PicUrl>{_cdata(a.get('picurl', ''))}</PicUrl><Url>{_cdata(a.get('url', ''))}</Url>"
             "</item>"
             for a in reply.articles[:8]
         )

@@ -27,7 +27,9 @@ def make_settings(**env_overrides: str) -> Settings:
     return settings_from_raw(load_raw(env))
 
 
-def text_xml(content: str, msg_id: str | None = None, user: str = "rm_zhangwei", created: int | None = None) -> str:
+def text_xml(
+    content: str, msg_id: str | None = None, user: str = "rm_zhangwei", created: int | None = None
+) -> str:
     msg_id = msg_id or str(secrets.randbits(62))
     created = created or int(time.time())
     return (
@@ -38,8 +40,9 @@ def text_xml(content: str, msg_id: str | None = None, user: str = "rm_zhangwei",
     )
 
 
-def signed_post(plain_xml: str, *, crypto: CallbackCrypto = CRYPTO, timestamp: int | None = None,
-                nonce: str | None = None) -> tuple[str, str]:
+def signed_post(
+    plain_xml: str, *, crypto: CallbackCrypto = CRYPTO, timestamp: int | None = None, nonce: str | None = None
+) -> tuple[str, str]:
     """(query string, body) for a POST; a fresh nonce and ciphertext every call, like WeCom's retries."""
     ts = str(timestamp or int(time.time()))
     nonce = nonce or str(secrets.randbelow(10**9))

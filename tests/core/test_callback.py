@@ -51,7 +51,8 @@ def recorder() -> Recorder:
 @pytest.fixture
 async def client(aiohttp_client: Any, recorder: Recorder) -> TestClient:
     app = create_app(
-        make_settings(), overrides={"state": MemoryStateStore(), "db": None, "wecom": None, "router": recorder.router}
+        make_settings(),
+        overrides={"state": MemoryStateStore(), "db": None, "wecom": None, "router": recorder.router},
     )
     return await aiohttp_client(app)
 
@@ -82,7 +83,9 @@ async def test_text_message_gets_passive_encrypted_reply(client: TestClient, rec
     resp = await post(client, query, body)
     assert resp.status == 200
     envelope = parse_xml(await resp.text())
-    assert CRYPTO.verify(envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"])
+    assert CRYPTO.verify(
+        envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"]
+    )
     reply = parse_xml(CRYPTO.decrypt(envelope["Encrypt"]))
     assert reply["Content"] == "收到：你好"
     assert reply["ToUserName"] == "rm_zhangwei"
@@ -112,7 +115,7 @@ async def test_handler_exception_is_answered_200_and_reported(client: TestClient
     assert await resp.text() == ""
     errors = client.app[keys.DISPATCHER].errors.recent
     assert errors and "handler bug" in errors[-1][1]
-    metrics = (await (await client.get("/metrics")).text())
+    metrics = await (await client.get("/metrics")).text()
     assert 'wecombot_errors_total{where="handler"} 1.0' in metrics
 
 
@@ -147,7 +150,9 @@ def _tamper(ciphertext: str) -> str:
         ("no_encrypt", 400),
     ],
 )
-async def test_refusals_never_run_a_handler(client: TestClient, recorder: Recorder, case: str, status: int) -> None:
+async def test_refusals_never_run_a_handler(
+    client: TestClient, recorder: Recorder, case: str, status: int
+) -> None:
     query, body = signed_post(text_xml("hi"))
     if case == "bad_signature":
         query = query.replace("msg_signature=", "msg_signature=0")
@@ -207,7 +212,9 @@ async def test_healthz(client: TestClient) -> None:
     assert (await resp.json())["status"] == "ok"
 
 
-async def test_duplicates_across_two_instances_sharing_redis_run_once(aiohttp_client: Any, redis_url: str) -> None:
+async def test_duplicates_across_two_instances_sharing_redis_run_once(
+    aiohttp_client: Any, redis_url: str
+) -> None:
     """Two service instances behind a load balancer: WeCom's retry may land on either one."""
     from bot.state import RedisStateStore
 
@@ -217,7 +224,9 @@ async def test_duplicates_across_two_instances_sharing_redis_run_once(aiohttp_cl
     await stores[0]._redis.flushdb()
     clients = [
         await aiohttp_client(
-            create_app(make_settings(), overrides={"state": s, "db": None, "wecom": None, "router": recorder.router})
+            create_app(
+                make_settings(), overrides={"state": s, "db": None, "wecom": None, "router": recorder.router}
+            )
         )
         for s in stores
     ]

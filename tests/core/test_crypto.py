@@ -27,18 +27,24 @@ def test_official_get_vector_verifies_and_decrypts() -> None:
 
 def test_second_official_get_vector() -> None:
     crypto = CallbackCrypto(
-        "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "ww1436e0e65a779aee"
+        "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
+        "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+        "ww1436e0e65a779aee",
     )
     # the echostr of this vector is not published; its signature check over a known echo is covered by
     # round trips below; here we check that a wrong corp id is refused.
-    other = CallbackCrypto("hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "wwother")
+    other = CallbackCrypto(
+        "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "wwother"
+    )
     with pytest.raises(CryptoError) as info:
         other.decrypt(crypto.encrypt("hello"))
     assert info.value.reason == "wrong_receive_id"
 
 
 def test_official_post_vector_decrypts_to_text_message() -> None:
-    assert OFFICIAL.verify("477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", POST_ENCRYPT)
+    assert OFFICIAL.verify(
+        "477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", POST_ENCRYPT
+    )
     xml = OFFICIAL.decrypt(POST_ENCRYPT)
     assert "<Content><![CDATA[hello]]></Content>" in xml
     assert "4561255354251345929" in xml
@@ -68,8 +74,12 @@ def _raw_encrypt(plain: bytes) -> str:
         (_raw_encrypt(b"\x00" * 64), "bad_padding"),  # pad byte 0
         (_raw_encrypt(b"A" * 63 + b"\x21"), "bad_padding"),  # pad byte 33 > 32
         (_raw_encrypt(b"R" * 16 + b"\xff\xff\xff\xff" + b"x" * 12 + b"\x04" * 32), "bad_layout"),
-        (_raw_encrypt(b"R" * 16 + b"\x00\x00\x00\x02" + b"\xff\xfe" + b"wx5823bf96d3bd56c7" + b"\x02" * 24),
-         "bad_encoding"),
+        (
+            _raw_encrypt(
+                b"R" * 16 + b"\x00\x00\x00\x02" + b"\xff\xfe" + b"wx5823bf96d3bd56c7" + b"\x02" * 24
+            ),
+            "bad_encoding",
+        ),
     ],
 )
 def test_every_bad_ciphertext_raises_crypto_error(ciphertext: str, reason: str) -> None:

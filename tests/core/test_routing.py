@@ -13,8 +13,15 @@ from bot.wecom.replies import TextReply
 
 def text(content: str, user: str = "rm_zhangwei") -> TextMessage:
     event = parse_event(
-        {"ToUserName": "ww", "FromUserName": user, "CreateTime": "1", "MsgType": "text", "Content": content,
-         "MsgId": "1", "AgentID": "1"}
+        {
+            "ToUserName": "ww",
+            "FromUserName": user,
+            "CreateTime": "1",
+            "MsgType": "text",
+            "Content": content,
+            "MsgId": "1",
+            "AgentID": "1",
+        }
     )
     assert isinstance(event, TextMessage)
     return event
@@ -22,8 +29,16 @@ def text(content: str, user: str = "rm_zhangwei") -> TextMessage:
 
 def kf_text(content: str) -> KfCustomerMessage:
     return KfCustomerMessage(
-        raw={}, to_user="ww", from_user="wmCustomer", create_time=1, msg_type="text", agent_id=None,
-        msg_id="m1", open_kfid="wk1", external_user_id="wmCustomer", content=content,
+        raw={},
+        to_user="ww",
+        from_user="wmCustomer",
+        create_time=1,
+        msg_type="text",
+        agent_id=None,
+        msg_id="m1",
+        open_kfid="wk1",
+        external_user_id="wmCustomer",
+        content=content,
     )
 
 

@@ -38,9 +38,15 @@ def test_bad_values_are_named(var: str, value: str, named: str) -> None:
 
 def test_override_file_then_environment(tmp_path) -> None:
     override = tmp_path / "prod.toml"
-    override.write_text('[server]\nport = 9001\n[callback]\nmax_body_bytes = 4096\n', encoding="utf-8")
-    env = {"WECOMBOT_CONFIG": str(override), "WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "7", "WECOM_SECRET": "s",
-           "WECOM_TOKEN": "t", "WECOM_ENCODING_AES_KEY": "a" * 43}
+    override.write_text("[server]\nport = 9001\n[callback]\nmax_body_bytes = 4096\n", encoding="utf-8")
+    env = {
+        "WECOMBOT_CONFIG": str(override),
+        "WECOM_CORP_ID": "ww1",
+        "WECOM_AGENT_ID": "7",
+        "WECOM_SECRET": "s",
+        "WECOM_TOKEN": "t",
+        "WECOM_ENCODING_AES_KEY": "a" * 43,
+    }
     settings = settings_from_raw(load_raw(env))
     assert settings.port == 9001 and settings.callback.max_body_bytes == 4096 and settings.wecom.agent_id == 7
 
