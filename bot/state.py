@@ -27,6 +27,8 @@ TOKEN = PREFIX + "token:"
 RATE = PREFIX + "rate:"
 CURSOR = PREFIX + "cursor:"
 LEASE = PREFIX + "lease:"
+FIRE = PREFIX + "fire:"
+FIRE_LAST = PREFIX + "fire-last:"
 
 
 class LockTimeout(TimeoutError):
