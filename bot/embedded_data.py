@@ -1,10 +1,20 @@
-"""Data for the embedded default: migrate the SQLite file, load the synthetic sample, sync from WeCom."""
+"""Data for the embedded default: migrate the SQLite file, load the synthetic sample, sync from WeCom.
+
+The sample is SYNTHETIC (funds, NAVs, customers, holdings generated from a seed, consistent with the
+simulator's synthetic corp). It is loaded once per database file; the full sync from the simulator
+then fills relations, groups and tags exactly as it would from WeCom.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot import keys
+from bot.db.full_sync import full_sync
+from bot.db.models import Customer, Fund, FundNav
+from bot.db.sample_data import load_sample_data
 from bot.embedded import EmbeddedStack
 
 
@@ -13,9 +23,19 @@ async def embedded_overrides() -> dict[str, Any]:
     return {"migrate_database": True}
 
 
-async def prepare_embedded(stack: EmbeddedStack) -> str:
-    """Load the synthetic bank data once, then a full sync from the simulator; returns a summary."""
+async def prepare_embedded(stack: EmbeddedStack, *, sync: bool = True) -> str:
+    """Load the synthetic bank data once, then (optionally) a full sync; returns a one-line summary."""
     sessionmaker = stack.service[keys.DB]
-    if sessionmaker is None:
-        return "no database"
-    return "database ready"
+    async with sessionmaker() as session:
+        funds = await session.scalar(select(func.count()).select_from(Fund))
+    if not funds:
+        await load_sample_data(sessionmaker, stack.corp)
+    parts = []
+    if sync:
+        report = await full_sync(sessionmaker, stack.service[keys.WECOM], stack.service[keys.STATE])
+        parts.append(f"full sync: {report.relations} relations, {report.groups} groups, {report.tags} tags")
+    async with sessionmaker() as session:
+        funds = await session.scalar(select(func.count()).select_from(Fund))
+        navs = await session.scalar(select(func.count()).select_from(FundNav))
+        customers = await session.scalar(select(func.count()).select_from(Customer))
+    return f"{funds} funds, {navs} NAVs, {customers} customers; " + "; ".join(parts)

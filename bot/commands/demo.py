@@ -22,10 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 async def _run(args: argparse.Namespace) -> int:
     from bot.tour import run_tour
 
+    if args.tour and not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)  # keep the transcript readable
+
     async with embedded_stack(
         port=args.port, sandbox_port=args.port + 1, overrides=await embedded_overrides()
     ) as stack:
-        summary = await prepare_embedded(stack)
+        summary = await prepare_embedded(stack, sync=not args.tour)  # the tour shows its own sync
         print(f"wecombot demo (SYNTHETIC data) — {summary}")
         print(f"  service:    {stack.service_url}  (callback {stack.callback_url}, /healthz, /metrics)")
         print(f"  simulator:  {stack.sandbox_url}/cgi-bin/  — traffic: {stack.sandbox_url}/_sandbox/requests")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.embedded import EmbeddedStack
-from bot.tour import scene_basics
+from bot.tour import scene_basics, scene_data
 from bot.tour.transcript import Transcript
 
 Scene = Callable[[EmbeddedStack, Transcript], Awaitable[None]]
 
 SCENES: list[tuple[str, Scene]] = [
+    ("Full sync from WeCom and the bank's data", scene_data.full_sync_and_imports),
     ("A manager opens the bot", scene_basics.manager_asks_for_help),
 ]
 
