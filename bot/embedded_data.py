@@ -23,15 +23,18 @@ async def embedded_overrides() -> dict[str, Any]:
     return {"migrate_database": True}
 
 
-async def prepare_embedded(stack: EmbeddedStack, *, sync: bool = True) -> str:
-    """Load the synthetic bank data once, then (optionally) a full sync; returns a one-line summary."""
+async def prepare_embedded(stack: EmbeddedStack, *, sync: bool | None = True) -> str:
+    """Load the synthetic bank data once, then a full sync; returns a one-line summary.
+
+    ``sync=None`` syncs only when the sample was just loaded (``wecombot chat`` on a new database).
+    """
     sessionmaker = stack.service[keys.DB]
     async with sessionmaker() as session:
         funds = await session.scalar(select(func.count()).select_from(Fund))
     if not funds:
         await load_sample_data(sessionmaker, stack.corp)
     parts = []
-    if sync:
+    if sync or (sync is None and not funds):
         report = await full_sync(sessionmaker, stack.service[keys.WECOM], stack.service[keys.STATE])
         parts.append(f"full sync: {report.relations} relations, {report.groups} groups, {report.tags} tags")
     async with sessionmaker() as session:

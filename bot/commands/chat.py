@@ -68,9 +68,10 @@ async def say(stack: EmbeddedStack, text: str, userid: str | None, customer: str
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from bot.embedded_data import embedded_overrides
+    from bot.embedded_data import embedded_overrides, prepare_embedded
 
     async with embedded_stack(serve_service=False, overrides=await embedded_overrides()) as stack:
+        await prepare_embedded(stack, sync=None)
         if args.text:
             print(await say(stack, " ".join(args.text), args.userid, args.customer))
             return 0
