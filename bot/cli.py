@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "bot.commands.chat",
     "bot.commands.sandbox",
     "bot.commands.demo",
+    "bot.db.commands",
     "bot.compliance.cli",
 )
 
