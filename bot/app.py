@@ -95,7 +95,7 @@ def create_app(
             render=app[keys.RENDER],
             state=app[keys.STATE],
             tasks=app[keys.TASKS],
-            directory=overrides.get("directory") or StaticDirectory(settings.section("staff")),
+            directory=overrides.get("directory") or _directory(settings, app[keys.DB]),
             clock=overrides.get("clock") or (lambda: datetime.now(settings.tz)),
         )
         resources.compliance = overrides.get("compliance") or ComplianceGate.from_config()
@@ -115,6 +115,16 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+def _directory(settings: Settings, sessionmaker: Any) -> Any:
+    """The staff table when there is a database, with ``[staff]`` in the configuration as a fallback."""
+    static = StaticDirectory(settings.section("staff"))
+    if sessionmaker is None:
+        return static
+    from bot.directory_db import DbDirectory
+
+    return DbDirectory(sessionmaker, fallback=static)
 
 
 async def healthz(request: web.Request) -> web.Response:
