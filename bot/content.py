@@ -70,6 +70,7 @@ class Renderer:
         self._versions: dict[str, str] = {}
         self._resolved: dict[tuple[str, str | None], str] = {}
         self._listings: dict[str, list[str]] = {}
+        self._static: dict[str, str] = {}
 
     def _candidates(self, kind: str, segment: str | None) -> list[str]:
         names = []
@@ -111,6 +112,12 @@ class Renderer:
             names = sorted(p.name[:-3] for p in (self.directory / folder).glob(f"{prefix}*.j2"))
             self._listings[key] = [f"{folder}/{n}" for n in names]
         return list(self._listings[key])
+
+    def static(self, kind: str) -> str:
+        """A template that takes no variables, rendered once (help lines, fixed notices)."""
+        if kind not in self._static:
+            self._static[kind] = self.text(kind)
+        return self._static[kind]
 
     def text(self, kind: str, segment: str | None = None, channel: str | None = None, **context: Any) -> str:
         return self.render(kind, segment, channel, **context).text

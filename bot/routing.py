@@ -74,27 +74,35 @@ def _arity(func: Callable[..., Any]) -> int:
     return len(params)
 
 
+def _is_async(func: Callable[..., Any]) -> bool:
+    call = func if inspect.isfunction(func) or inspect.ismethod(func) else getattr(func, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(call)
+
+
 @dataclass
 class HandlerEntry:
     callback: HandlerFunc
     filters: tuple[Callable[..., Any], ...]
     params: tuple[str, ...]
     name: str
-    # How many positional arguments each filter takes (1: event; 2: event, resources), read once.
-    arities: tuple[int, ...] = ()
+    # Per filter, read once at registration: takes (event) or (event, resources); async or not.
+    # An async filter must be an ``async def`` (or a class with one as ``__call__``).
+    plan: tuple[tuple[Callable[..., Any], bool, bool], ...] = ()
 
     def __post_init__(self) -> None:
-        self.arities = tuple(_arity(f) for f in self.filters)
+        self.plan = tuple((f, _arity(f) >= 2, _is_async(f)) for f in self.filters)
 
     async def match(self, event: Event, resources: Resources) -> dict[str, Any] | None:
         data: dict[str, Any] = {}
-        for flt, arity in zip(self.filters, self.arities, strict=True):
-            result = flt(event, resources) if arity >= 2 else flt(event)
-            if inspect.isawaitable(result):
+        for flt, wants_resources, is_async in self.plan:
+            result = flt(event, resources) if wants_resources else flt(event)
+            if is_async:
                 result = await result
+            elif result is not True and result is not None and hasattr(result, "__await__"):
+                raise TypeError(f"filter {flt!r} returned an awaitable: declare it with async def")
             if not result:
                 return None
-            if isinstance(result, dict):
+            if result is not True and isinstance(result, dict):
                 data.update(result)
         return data
 

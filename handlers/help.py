@@ -15,7 +15,7 @@ router = Router(name=__name__)
 
 
 def _lines(render: Renderer, audience: str) -> list[str]:
-    return [render.text(kind) for kind in render.list("help/lines", f"{audience}_")]
+    return [render.static(kind) for kind in render.list("help/lines", f"{audience}_")]
 
 
 @router.command("帮助", "help", "?", "？", "菜单")
