@@ -166,7 +166,8 @@ def main() -> None:
     ratio = rates["service"]["rps"] / rates["bare"]["rps"]
     print(
         f"ratio    service/bare throughput = {ratio:.2f} (goal >= 0.40); service p99 at half load = "
-        f"{lat['service']['p99']:.2f} ms (goal < 20 ms); bare p99 at the same rate = {lat['bare']['p99']:.2f} ms"
+        f"{lat['service']['p99']:.2f} ms (goal < 20 ms); "
+        f"bare p99 at the same rate = {lat['bare']['p99']:.2f} ms"
     )
     print(
         f"note     one load-generator process on {os.cpu_count()} cores: the bare rate is a floor "
