@@ -7,6 +7,7 @@ so every byte between them is WeCom's real wire format.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,7 +35,8 @@ def embedded_settings(
     """Sandbox credentials over the normal configuration (file + environment)."""
     raw = load_raw()
     db = database_url or str(raw.get("database", {}).get("url"))
-    raw = load_raw({**sandbox_env(api_base, db, redis_url)})
+    # The sandbox credentials replace WeCom's, over the same files (WECOMBOT_CONFIG still applies).
+    raw = load_raw(sandbox_env(api_base, db, redis_url), config_path=os.environ.get("WECOMBOT_CONFIG"))
     raw.setdefault("server", {})["port"] = port
     raw["server"]["host"] = "127.0.0.1"
     return settings_from_raw(raw)
