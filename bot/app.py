@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot import keys
+from bot.api import setup_api
 from bot.callback import setup_callback
 from bot.compliance import ComplianceGate
 from bot.content import Renderer
@@ -112,6 +113,7 @@ def create_app(
     app.cleanup_ctx.extend([state_ctx, http_ctx, wecom_ctx, db_ctx, tasks_ctx, dispatcher_ctx])
     app.cleanup_ctx.extend(extra_contexts or [])
     setup_callback(app)
+    setup_api(app)  # issue 7: /api/v1 (bearer token; disabled while api_token is empty)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bot.commands.demo",
     "bot.db.commands",
     "bot.compliance.cli",
+    "bot.commands.campaign",
 )
 
 

@@ -22,13 +22,26 @@ ServiceContext = Callable[[web.Application], AsyncIterator[None]]
 
 def build_root_router() -> Router:
     """A fresh root router with every handler module included in match order."""
-    from handlers import fallback, help
+    from bot.kf import doorbell
+    from handlers import community, companion, fallback, fund_qa, help
 
     root = Router(name="root")
-    root.include(help.router, fallback.router)
+    root.include(doorbell.router)  # the kf doorbell first: nothing else may take kf_msg_or_event
+    root.include(community.priority_router)  # opt-out words, then keyword overrides of any handler
+    # fund_qa before community: community's "客户 NAME" command would take "客户持仓诊断 NAME".
+    root.include(fund_qa.router)
+    root.include(community.router)
+    root.include(companion.router)  # reminder card buttons, 今日提醒, 提醒汇总
+    root.include(help.router, fund_qa.kf_fallback_router, fallback.router)
     return root
 
 
 def service_contexts() -> list[ServiceContext]:
     """Start-up contexts of the domain services, in start order (stopped in reverse)."""
-    return []
+    from bot.journeys.service import companion_context
+    from bot.kf.doorbell import kf_context
+    from handlers.community import service_context as community_context
+    from handlers.fund_qa_service import fund_qa_context
+    from scheduler.service import scheduler_context
+
+    return [community_context, fund_qa_context, kf_context, scheduler_context, companion_context]

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.embedded import EmbeddedStack
-from bot.tour import scene_basics, scene_data
+from bot.tour import (
+    scene_basics,
+    scene_community,
+    scene_companion,
+    scene_data,
+    scene_fund_qa,
+    scene_push,
+)
 from bot.tour.transcript import Transcript
 
 Scene = Callable[[EmbeddedStack, Transcript], Awaitable[None]]
@@ -18,6 +25,21 @@ Scene = Callable[[EmbeddedStack, Transcript], Awaitable[None]]
 SCENES: list[tuple[str, Scene]] = [
     ("Full sync from WeCom and the bank's data", scene_data.full_sync_and_imports),
     ("A manager opens the bot", scene_basics.manager_asks_for_help),
+    (
+        "Community: welcomes by segment and channel, a group join, a keyword reply, an opt-out",
+        scene_community.welcomes_groups_keywords_opt_out,
+    ),
+    ("A manager asks for a fund diagnosis", scene_fund_qa.manager_asks_for_a_diagnosis),
+    ("A customer asks through kf, then is handed over", scene_fund_qa.customer_asks_through_kf),
+    (
+        "Morning report: planned, checked, managers' tasks, confirmed, counted",
+        scene_push.morning_report_to_groups,
+    ),
+    ("A campaign the compliance gate rejects", scene_push.campaign_rejected_by_the_gate),
+    (
+        "Companion: a purchase, D+1 and D+7 on a fast clock, a reminder card handled",
+        scene_companion.purchase_then_d1_d7_and_a_reminder,
+    ),
 ]
 
 

@@ -2,8 +2,9 @@
 
 from bot.db.base import Base
 from bot.db.models.audit import AuditEntry
-from bot.db.models.community import GroupDailyStat, GroupWelcomeTemplate, KeywordRule, WelcomeRecord
 from bot.db.models.campaigns import CampaignSpec, MarketInput
+from bot.db.models.community import GroupDailyStat, GroupWelcomeTemplate, KeywordRule, WelcomeRecord
+from bot.db.models.companion import JourneyEvent, Reminder, ReminderPreference
 from bot.db.models.content import Campaign, ContentTemplate, Fire, Schedule, TemplateVersion
 from bot.db.models.delivery import MassTask, MassTaskReceipt, Outbox, QuotaEntry
 from bot.db.models.journeys import JourneyState
@@ -40,6 +41,7 @@ __all__ = [
     "GroupMember",
     "GroupWelcomeTemplate",
     "Holding",
+    "JourneyEvent",
     "JourneyState",
     "KeywordRule",
     "KfCursor",
@@ -50,6 +52,8 @@ __all__ = [
     "Outbox",
     "Product",
     "QuotaEntry",
+    "Reminder",
+    "ReminderPreference",
     "Schedule",
     "Staff",
     "SyncCheckpoint",

@@ -24,9 +24,7 @@ class CampaignSpec(Base):
     __tablename__ = "campaign_specs"
     __table_args__ = (choice("lifecycle", LIFECYCLE),)
 
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     lifecycle: Mapped[str] = mapped_column(String(16), default="draft")
     channel: Mapped[str] = mapped_column(String(16), default="mass_task")
     content_kind: Mapped[str] = mapped_column(String(32), default="market")

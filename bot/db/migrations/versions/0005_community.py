@@ -36,7 +36,10 @@ def upgrade() -> None:
         sa.Column("event_time", sa.DateTime(timezone=True), nullable=True),
         sa.Column("latency_ms", sa.Integer(), nullable=True),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
         ),
         sa.CheckConstraint(
             "status IN ('pending', 'sent', 'missed', 'skipped', 'blocked', 'failed')",
@@ -55,7 +58,10 @@ def upgrade() -> None:
         sa.Column("template", sa.String(length=128), nullable=False),
         sa.Column("template_version", sa.String(length=32), nullable=False),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
         ),
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_community_group_welcome_templates")),
     )
@@ -66,11 +72,16 @@ def upgrade() -> None:
         sa.Column("joins", sa.Integer(), nullable=False),
         sa.Column("leaves", sa.Integer(), nullable=False),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
         ),
         sa.PrimaryKeyConstraint("chat_id", "day", name=op.f("pk_community_group_daily_stats")),
     )
-    op.create_index("ix_community_group_daily_stats_day", "community_group_daily_stats", ["day"], unique=False)
+    op.create_index(
+        "ix_community_group_daily_stats_day", "community_group_daily_stats", ["day"], unique=False
+    )
     op.create_table(
         "community_keyword_rules",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,7 +95,10 @@ def upgrade() -> None:
         sa.Column("reply_text", sa.Text(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
         ),
         sa.CheckConstraint(
             "match IN ('exact', 'contains', 'regex')", name=op.f("ck_community_keyword_rules_match_valid")

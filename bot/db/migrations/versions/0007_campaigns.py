@@ -19,7 +19,9 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_LIFECYCLE = "lifecycle IN ('draft', 'submitted', 'approved', 'rejected', 'scheduled', 'running', 'done', 'cancelled')"
+_LIFECYCLE = (
+    "lifecycle IN ('draft', 'submitted', 'approved', 'rejected', 'scheduled', 'running', 'done', 'cancelled')"
+)
 
 
 def _ts(name: str, **kwargs: object) -> sa.Column:
