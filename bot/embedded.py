@@ -30,15 +30,20 @@ def free_port() -> int:
 
 
 def embedded_settings(
-    api_base: str, database_url: str | None = None, redis_url: str | None = None, port: int = 8080
+    api_base: str,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    port: int = 8080,
+    api_token: str | None = None,
 ) -> Settings:
-    """Sandbox credentials over the normal configuration (file + environment)."""
+    """The normal configuration (files + environment) with the sandbox corp's WeCom credentials."""
     raw = load_raw()
     db = database_url or str(raw.get("database", {}).get("url"))
-    # The sandbox credentials replace WeCom's, over the same files (WECOMBOT_CONFIG still applies).
-    raw = load_raw(sandbox_env(api_base, db, redis_url), config_path=os.environ.get("WECOMBOT_CONFIG"))
+    raw = load_raw({**os.environ, **sandbox_env(api_base, db, redis_url)})
     raw.setdefault("server", {})["port"] = port
     raw["server"]["host"] = "127.0.0.1"
+    if api_token:
+        raw.setdefault("service", {})["api_token"] = api_token
     return settings_from_raw(raw)
 
 
@@ -67,6 +72,7 @@ async def embedded_stack(
     clock: Callable[[], float] | None = None,
     overrides: dict[str, Any] | None = None,
     serve_service: bool = True,
+    api_token: str | None = None,
 ) -> AsyncIterator[EmbeddedStack]:
     """Start simulator and service on loopback; tear both down on exit."""
     port = port or free_port()
@@ -81,7 +87,7 @@ async def embedded_stack(
     sandbox_runner = web.AppRunner(sandbox, access_log=None)
     await sandbox_runner.setup()
     await web.TCPSite(sandbox_runner, "127.0.0.1", sandbox_port).start()
-    settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port)
+    settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port, api_token)
     service = create_app(settings, overrides=overrides)
     runner = web.AppRunner(service, access_log=None)
     try:

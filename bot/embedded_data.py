@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot import keys
 from bot.db.full_sync import full_sync
-from bot.db.models import Customer, Fund, FundNav
+from bot.db.models import Customer, Fund, FundNav, KfCursor, KfSession
 from bot.db.sample_data import load_sample_data
 from bot.embedded import EmbeddedStack
 
@@ -30,9 +30,17 @@ async def prepare_embedded(stack: EmbeddedStack, *, sync: bool | None = True) ->
     """
     sessionmaker = stack.service[keys.DB]
     async with sessionmaker() as session:
+        # The embedded simulator starts empty every run: cursors and kf sessions of an earlier run
+        # point into a message history that no longer exists.
+        await session.execute(delete(KfCursor))
+        await session.execute(delete(KfSession))
+        await session.commit()
         funds = await session.scalar(select(func.count()).select_from(Fund))
     if not funds:
         await load_sample_data(sessionmaker, stack.corp)
+        fund_qa = stack.service[keys.DISPATCHER].resources.services.get("fund_qa")
+        if fund_qa is not None:  # answer the first fund question from the new data at once
+            await fund_qa.data.reload()
     parts = []
     if sync or (sync is None and not funds):
         report = await full_sync(sessionmaker, stack.service[keys.WECOM], stack.service[keys.STATE])

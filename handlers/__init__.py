@@ -1,7 +1,7 @@
 """Handler modules, included in one visible order: the first matching handler wins.
 
-Keyword overrides come first (operations can answer any text), then the domain routers, then help,
-then the fallback that says what can be asked.
+The kf doorbell comes first, then opt-out words and keyword overrides (operations can answer any
+text), then help, then the domain routers, then the fallback that says what can be asked.
 
 Domain modules that need long-lived services (a fund index, a kf puller, a journey engine) list a
 start-up context in :func:`service_contexts`; each is an async generator taking the aiohttp app that
@@ -28,11 +28,12 @@ def build_root_router() -> Router:
     root = Router(name="root")
     root.include(doorbell.router)  # the kf doorbell first: nothing else may take kf_msg_or_event
     root.include(community.priority_router)  # opt-out words, then keyword overrides of any handler
+    root.include(help.router)  # 帮助 is unambiguous: answer it without touching the fund data
     # fund_qa before community: community's "客户 NAME" command would take "客户持仓诊断 NAME".
     root.include(fund_qa.router)
     root.include(community.router)
     root.include(companion.router)  # reminder card buttons, 今日提醒, 提醒汇总
-    root.include(help.router, fund_qa.kf_fallback_router, fallback.router)
+    root.include(fund_qa.kf_fallback_router, fallback.router)
     return root
 
 

@@ -75,6 +75,26 @@ class Snapshot:
     _peer_sharpes: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
 
 
+def _build_snapshot(marker: tuple[Any, ...], funds: dict[str, FundInfo], nav_rows: Any) -> Snapshot:
+    """Pure: NAV rows (ordered by fund and date) -> adjusted series, index and latest NAVs."""
+    points: dict[str, list[NavPoint]] = defaultdict(list)
+    for code, day, nav, acc in nav_rows:
+        points[code].append(NavPoint(day, float(nav), float(acc) if acc is not None else None))
+    series: dict[str, Series] = {}
+    for code, pts in points.items():
+        try:
+            series[code] = adjusted_series(pts)
+        except ValueError as exc:  # a bad NAV row must not take every other fund down
+            log.error("fund %s: NAV series rejected: %s", code, exc)
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for info in funds.values():
+        by_type[info.type].append(info.code)
+    refs = [FundRef(f.code, f.name, f.short_name, f.type, f.company) for f in funds.values()]
+    as_of = max((s.dates[-1] for s in series.values() if len(s)), default=None)
+    navs = {code: pts[-1] for code, pts in points.items() if pts}
+    return Snapshot(marker, funds, FundIndex(refs), series, navs, as_of, dict(by_type))
+
+
 def _empty() -> Snapshot:
     return Snapshot((), {}, FundIndex([]), {}, {}, None, {})
 
@@ -111,35 +131,27 @@ class FundData:
         return self.snapshot
 
     async def reload(self) -> Snapshot:
-        """Read every fund and NAV and swap in a new snapshot (about 0.3 s for 36 funds x 5 years)."""
+        """Read every fund and NAV and swap in a new snapshot (about 0.3 s for 36 funds x 5 years).
+
+        The rows are fetched on the event loop; building the series runs in a worker thread so the
+        loop keeps answering callbacks meanwhile.
+        """
         async with self.sessionmaker() as session:
             marker = await self._marker(session)
             fund_rows = (await session.execute(select(Fund).order_by(Fund.code))).scalars().all()
-            nav_rows = await session.execute(
-                select(FundNav.fund_code, FundNav.date, FundNav.nav, FundNav.acc_nav).order_by(
-                    FundNav.fund_code, FundNav.date
+            nav_rows = (
+                await session.execute(
+                    select(FundNav.fund_code, FundNav.date, FundNav.nav, FundNav.acc_nav).order_by(
+                        FundNav.fund_code, FundNav.date
+                    )
                 )
-            )
-            points: dict[str, list[NavPoint]] = defaultdict(list)
-            for code, day, nav, acc in nav_rows:
-                points[code].append(NavPoint(day, float(nav), float(acc) if acc is not None else None))
+            ).all()
         funds = {f.code: _info(f) for f in fund_rows}
-        series: dict[str, Series] = {}
-        for code, pts in points.items():
-            try:
-                series[code] = adjusted_series(pts)
-            except ValueError as exc:  # a bad NAV row must not take every other fund down
-                log.error("fund %s: NAV series rejected: %s", code, exc)
-        by_type: dict[str, list[str]] = defaultdict(list)
-        for info in funds.values():
-            by_type[info.type].append(info.code)
-        refs = [FundRef(f.code, f.name, f.short_name, f.type, f.company) for f in funds.values()]
-        as_of = max((s.dates[-1] for s in series.values() if len(s)), default=None)
-        navs = {code: pts[-1] for code, pts in points.items() if pts}
-        self.snapshot = Snapshot(marker, funds, FundIndex(refs), series, navs, as_of, dict(by_type))
+        loop = asyncio.get_running_loop()
+        self.snapshot = await loop.run_in_executor(None, _build_snapshot, marker, funds, nav_rows)
         self.reloads += 1
         log.info(
-            "fund data loaded: %d funds, %d NAVs, as of %s", len(funds), sum(map(len, points.values())), as_of
+            "fund data loaded: %d funds, %d NAVs, as of %s", len(funds), len(nav_rows), self.snapshot.as_of
         )
         return self.snapshot
 

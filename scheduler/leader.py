@@ -88,7 +88,9 @@ class LeaderLease:
     async def _lose(self, why: str) -> None:
         self._leader = False
         self._valid_until = 0.0
-        log.warning("lease %s: %s lost leadership (%s)", self.key, self.owner, why)
+        # Stepping down on shutdown is routine; losing the lease while running is worth a warning.
+        level = logging.INFO if why == "stopped" else logging.WARNING
+        log.log(level, "lease %s: %s lost leadership (%s)", self.key, self.owner, why)
         await self._call(self.on_loss)
 
     async def _call(self, callback: LeaseCallback | None) -> None:

@@ -50,6 +50,7 @@ async def run_tour(stack: EmbeddedStack) -> int:
     for title, scene in SCENES:
         transcript.title(title)
         try:
+            await transcript.skip_past()
             await scene(stack, transcript)
         except Exception as exc:  # a broken scene is reported and the tour goes on
             failures += 1

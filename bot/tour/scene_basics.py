@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from bot.embedded import EmbeddedStack
 from bot.tour.transcript import Transcript
-from bot.wecom.xmlparse import parse_xml
 
 
 async def manager_asks_for_help(stack: EmbeddedStack, t: Transcript) -> None:
     rm = stack.corp.rms()[0]
     t.say(f"理财经理 {rm.name}", "帮助")
-    result = await t.action("member_message", {"userid": rm.userid, "text": "帮助"})
-    reply = result["callback"]["reply"]
-    if not reply:
-        raise AssertionError("no passive reply to 帮助")
-    t.say("bot (passive reply)", parse_xml(reply)["Content"])
+    answer = await t.member_asks(rm.userid, "帮助")
+    if "帮助" not in answer:
+        raise AssertionError(f"unexpected answer to 帮助: {answer!r}")
     await t.show_outbound()

@@ -9,7 +9,6 @@ from bot import keys
 from bot.db.models import Customer, GroupDailyStat
 from bot.embedded import EmbeddedStack
 from bot.tour.transcript import Transcript
-from bot.wecom.xmlparse import parse_xml
 
 
 async def _tier(stack: EmbeddedStack, external_userid: str) -> str | None:
@@ -64,12 +63,10 @@ async def welcomes_groups_keywords_opt_out(stack: EmbeddedStack, t: Transcript) 
         raise AssertionError("the join was not counted")
     owner = corp.member(group.owner_userid)
     t.say(f"理财经理 {owner.name}", "我的群")
-    result = await t.action("member_message", {"userid": owner.userid, "text": "我的群"})
-    t.say("bot (passive reply)", parse_xml(result["callback"]["reply"])["Content"])
+    await t.member_asks(owner.userid, "我的群")
 
     t.say(f"理财经理 {rm.name}", "营业时间？")
-    result = await t.action("member_message", {"userid": rm.userid, "text": "营业时间？"})
-    t.say("bot (keyword reply)", parse_xml(result["callback"]["reply"])["Content"])
+    await t.member_asks(rm.userid, "营业时间？", label="bot keyword reply")
 
     customer = corp.customers_of(rm.userid)[0]
     t.say(f"客户 {customer.name} (kf)", "TD")
