@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.api import events
 from bot.api.auth import auth_middleware
 from bot.api.routes import routes
 
 
 def setup_api(app: web.Application) -> None:
     app.middlewares.append(auth_middleware)
-    app.router.add_routes(routes)
+    app.router.add_routes(routes)  # campaigns, market inputs, event commentary (/api/v1/commentary)
+    app.router.add_routes(events.routes)  # the bank's journey events (/api/v1/events)
 
 
 __all__ = ["setup_api"]

@@ -16,8 +16,7 @@ Fields per type are in :data:`bot.journeys.triggers.EVENT_FIELDS`. Answers (JSON
 - 409 ``{"error": ...}``: the event id was used before with a different payload.
 - 401 / 403: wrong token / API disabled (no token configured); 503: no journey service (no database).
 
-Issue 7's commentary endpoint shares the path; :func:`is_journey_event` tells the two bodies apart (a
-journey event has ``event_id`` and ``type``; a commentary post has ``by`` and ``event``).
+Event commentary (事件点评) by operations staff has its own path, ``POST /api/v1/commentary``.
 """
 
 from __future__ import annotations
@@ -72,5 +71,5 @@ async def post_journey_event(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """Mount the route alone (tests, or until it is merged with issue 7's handler on the same path)."""
+    """Mount the route alone (``setup_api`` mounts it with the rest of the API)."""
     app.router.add_routes(routes)

@@ -1,4 +1,4 @@
-"""``/api/v1`` routes: campaigns (the same operations as ``wecombot campaign``), market inputs, events."""
+"""``/api/v1`` routes: campaigns (the same operations as ``wecombot campaign``), market inputs, event commentary."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ async def post_market_inputs(request: web.Request) -> web.Response:
     return _json({"day": day.isoformat(), "slot": body.get("slot", ""), "stored": True}, status=201)
 
 
-@routes.post("/api/v1/events")
+@routes.post("/api/v1/commentary")
 async def post_event(request: web.Request) -> web.Response:
     """Event commentary 事件点评: rendered, checked and queued at once; 422 when the gate blocks it."""
     body = await _body(request)

@@ -4,6 +4,7 @@ handles with a button (a signed ``template_card_event`` callback, as WeCom sends
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from aiohttp import ClientSession
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from bot import keys
 from bot.db.models import Customer, Holding
 from bot.embedded import EmbeddedStack
 from bot.journeys.service import JourneyService
-from bot.journeys.triggers import parse_event
 from bot.sandbox import events
 from bot.sandbox.credentials import SANDBOX_AES_KEY, SANDBOX_CORP_ID, SANDBOX_TOKEN
 from bot.sandbox.driver import CallbackDriver
@@ -44,7 +44,7 @@ async def purchase_then_d1_d7_and_a_reminder(stack: EmbeddedStack, t: Transcript
         "data": {"fund_code": code, "amount": 50000},
     }
     t.say("bank → POST /api/v1/events", f"purchase: {buyer.name} 申购 {code}")
-    t.say("service", str((await service.ingest(parse_event(event, now))).result))
+    t.say("service", str(await _post_event(stack, event)))
     await t.show_outbound()  # the transcript shows what was sent from here on
 
     day = now.astimezone(stack.settings.tz).date()
@@ -65,7 +65,7 @@ async def purchase_then_d1_d7_and_a_reminder(stack: EmbeddedStack, t: Transcript
         "data": {"fund_code": code, "drawdown": 0.12},
     }
     t.say("bank → POST /api/v1/events", f"drawdown: {code} 回撤 12%")
-    await service.ingest(parse_event(drop, now))
+    t.say("service", str(await _post_event(stack, drop)))
     for _ in range(2):
         await service.tick(moment, scan_now=False)
     await service.flush(moment)
@@ -87,3 +87,14 @@ async def purchase_then_d1_d7_and_a_reminder(stack: EmbeddedStack, t: Transcript
     if result.reply_xml:
         t.say("bot (passive reply)", parse_xml(result.reply_xml)["Content"])
     await t.show_outbound()
+
+
+async def _post_event(stack: EmbeddedStack, event: dict[str, Any]) -> dict[str, Any]:
+    """What the bank's systems do: POST the event to the service's API with the bearer token."""
+    headers = {"Authorization": f"Bearer {stack.settings.api_token}"}
+    async with ClientSession() as session:
+        async with session.post(f"{stack.service_url}/api/v1/events", json=event, headers=headers) as resp:
+            answer = await resp.json()
+            if resp.status not in (200, 202):
+                raise AssertionError(f"event refused ({resp.status}): {answer}")
+            return answer

@@ -18,7 +18,6 @@ import pytest
 from aiohttp import ClientSession
 from sqlalchemy import update
 
-import bot.embedded
 from bot import keys
 from bot.db.models import Customer, Fund, FundNav, Holding
 from bot.db.sample_data import store_corp
@@ -41,13 +40,7 @@ def clock() -> ManualClock:
 def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "test.toml"
     path.write_text("[companion]\ntick_seconds = 0\n\n[scheduler]\nenabled = false\n", encoding="utf-8")
-    # embedded_settings() reloads with the sandbox variables only, dropping WECOMBOT_CONFIG: hand the file in.
-    original = bot.embedded.load_raw
-
-    def load_raw(env: Any = None, config_path: Any = None) -> dict[str, Any]:
-        return original(env, config_path or path)
-
-    monkeypatch.setattr(bot.embedded, "load_raw", load_raw)
+    monkeypatch.setenv("WECOMBOT_CONFIG", str(path))
     return path
 
 
@@ -171,10 +164,3 @@ async def texts_to(stack: EmbeddedStack, userid: str) -> list[str]:
         for r in await sandbox_requests(stack, SEND)
         if r["body"].get("touser") == userid and r["body"].get("msgtype") == "text"
     ]
-
-
-# handlers/fund_qa_data.py (issue 6, not ours) warns about a cartesian product at start-up; with
-# filterwarnings=error that stops every embedded stack. Remove once that query is fixed.
-FUND_QA_STARTUP_WARNING = pytest.mark.filterwarnings(
-    "ignore:SELECT statement has a cartesian product:sqlalchemy.exc.SAWarning"
-)

@@ -14,7 +14,6 @@ from bot.journeys.triggers import parse_event
 from tests.companion.conftest import (
     FUND_A,
     FUND_B,
-    FUND_QA_STARTUP_WARNING,
     START,
     cards_to,
     customer,
@@ -24,8 +23,6 @@ from tests.companion.conftest import (
     tasks_to,
     texts_to,
 )
-
-pytestmark = FUND_QA_STARTUP_WARNING
 
 
 async def _run(stack: EmbeddedStack, clock: ManualClock) -> None:

@@ -19,9 +19,8 @@ from bot.api.auth import auth_middleware
 from bot.api.events import setup
 from bot.db.models import JourneyEvent, JourneyState
 from bot.embedded import EmbeddedStack
-from tests.companion.conftest import FUND_A, FUND_QA_STARTUP_WARNING, customer
+from tests.companion.conftest import FUND_A, customer
 
-pytestmark = FUND_QA_STARTUP_WARNING
 TOKEN = "test-token-synthetic"
 
 
@@ -106,3 +105,33 @@ async def test_an_event_sent_twice_is_applied_once(api: TestClient, stack: Embed
     async with stack.service[keys.DB]() as session:
         assert await session.scalar(select(func.count()).select_from(JourneyEvent)) == 1
         assert await session.scalar(select(func.count()).select_from(JourneyState)) == 1
+
+
+async def test_the_service_routes_bank_events_and_commentary_apart(
+    tmp_path: Any, config_file: Any, clock: Any
+) -> None:
+    """In the real app: /api/v1/events reaches the journey engine, /api/v1/commentary the content side."""
+    from aiohttp import ClientSession
+
+    from bot.embedded import embedded_stack
+    from tests.companion.conftest import seed
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/routes.sqlite3"
+    overrides = {"migrate_database": True, "clock": clock}
+    async with embedded_stack(database_url=url, overrides=overrides, api_token=TOKEN) as running:
+        await seed(running)
+        async with ClientSession() as session:
+            async with session.post(
+                f"{running.service_url}/api/v1/events", json=purchase(running), headers=auth()
+            ) as response:
+                assert response.status == 202, await response.text()
+                assert (await response.json())["status"] == "applied"
+            async with session.post(
+                f"{running.service_url}/api/v1/commentary", json={"event": {}}, headers=auth()
+            ) as response:
+                assert response.status == 400
+                assert "by" in (await response.json())["error"]
+            async with session.post(
+                f"{running.service_url}/api/v1/events", json=purchase(running)
+            ) as response:
+                assert response.status == 401

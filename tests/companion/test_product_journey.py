@@ -13,7 +13,6 @@ from bot.journeys.clock import ManualClock
 from bot.journeys.triggers import parse_event
 from tests.companion.conftest import (
     FUND_A,
-    FUND_QA_STARTUP_WARNING,
     START,
     StackFactory,
     cards_to,
@@ -24,8 +23,6 @@ from tests.companion.conftest import (
     set_customer,
     tasks_to,
 )
-
-pytestmark = FUND_QA_STARTUP_WARNING
 
 
 def purchase(ext: str, event_id: str = "bank-p-1") -> dict[str, object]:

@@ -20,7 +20,6 @@ from bot.sandbox.driver import CallbackDriver
 from bot.wecom.xmlparse import parse_xml
 from tests.companion.conftest import (
     FUND_B,
-    FUND_QA_STARTUP_WARNING,
     START,
     cards_to,
     customer,
@@ -30,8 +29,6 @@ from tests.companion.conftest import (
     tasks_to,
     texts_to,
 )
-
-pytestmark = FUND_QA_STARTUP_WARNING
 
 
 async def press(stack: EmbeddedStack, userid: str, task_id: str, key: str) -> str:
