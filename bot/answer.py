@@ -1,7 +1,9 @@
 """Send a handler's reply through the API when it could not go back in the HTTP response.
 
-App events: ``message/send`` to the member (text, markdown, news, template card). kf customers:
-``kf/send_msg`` as text (kf has no markdown or cards). System events (``sys``) have nobody to answer.
+App events: ``message/send`` to the member (text, markdown, news, template card). System events
+(``sys``) have nobody to answer. kf customers are never answered from here: their messages arrive
+through the kf puller (``bot/kf``), which sends the reply itself after checking the session state and
+the 5-in-48-hours budget.
 """
 
 from __future__ import annotations
@@ -10,21 +12,14 @@ import logging
 from typing import Any
 
 from bot.wecom.events import Event, KfCustomerMessage
-from bot.wecom.replies import MarkdownReply, NewsReply, Reply, TemplateCardReply, TextReply, reply_text
+from bot.wecom.replies import MarkdownReply, NewsReply, Reply, TemplateCardReply, TextReply
 
 log = logging.getLogger("wecombot.answer")
 
 
 async def send_reply_via_api(wecom: Any, event: Event, reply: Reply) -> None:
     if isinstance(event, KfCustomerMessage):
-        await wecom.kf_send_msg(
-            event.external_user_id,
-            event.open_kfid,
-            "text",
-            {"content": reply_text(reply)},
-            msgid=f"r{event.msg_id}"[:32].replace(".", "_"),
-        )
-        return
+        raise TypeError("kf replies go through the kf puller's session checks, not message/send")
     to = event.sender
     if not to or to == "sys":
         log.info("reply to %s dropped: a system event has no recipient", event.kind)

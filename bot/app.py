@@ -110,7 +110,8 @@ def create_app(
                 await stack.enter_async_context(asynccontextmanager(context)(app))
             yield
 
-    app.cleanup_ctx.extend([state_ctx, http_ctx, wecom_ctx, db_ctx, tasks_ctx, dispatcher_ctx])
+    # The database check comes first: a database that is behind stops start-up before anything opens.
+    app.cleanup_ctx.extend([db_ctx, state_ctx, http_ctx, wecom_ctx, tasks_ctx, dispatcher_ctx])
     app.cleanup_ctx.extend(extra_contexts or [])
     setup_callback(app)
     setup_api(app)  # issue 7: /api/v1 (bearer token; disabled while api_token is empty)
