@@ -1,4 +1,4 @@
-"""``/api/v1`` routes: campaigns (the same operations as ``wecombot campaign``), market inputs, event commentary."""
+"""``/api/v1`` routes: campaigns (as ``wecombot campaign``), market inputs, event commentary."""
 
 from __future__ import annotations
 

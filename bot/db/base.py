@@ -80,4 +80,3 @@ TIERS = ("long_tail", "affluent", "hnw")
 RISK_TOLERANCES = ("C1", "C2", "C3", "C4", "C5")
 RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
 FUND_TYPES = ("money_market", "bond", "mixed", "equity", "index", "qdii")
-

@@ -221,8 +221,15 @@ KINDS: dict[str, CsvKind] = {
     "funds": CsvKind(
         "funds",
         (
-            "code", "name", "type", "risk_level", "manager", "company",
-            "inception_date", "mgmt_fee", "custody_fee",
+            "code",
+            "name",
+            "type",
+            "risk_level",
+            "manager",
+            "company",
+            "inception_date",
+            "mgmt_fee",
+            "custody_fee",
         ),
         ("short_name", "manager_since", "size_cny"),
         fund_row,

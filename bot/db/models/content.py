@@ -107,4 +107,3 @@ class Fire(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = created_at()
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
