@@ -4,7 +4,6 @@ concurrent ticks run each step once (outbox rows counted)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,13 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.compliance import ComplianceGate
 from bot.content import Renderer
-from bot.db import migrate
-from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Fund, JourneyEvent, JourneyState, Outbox
 from bot.db.sample_data import store_corp
 from bot.delivery.policy import DeliveryPolicy
@@ -29,6 +26,7 @@ from bot.journeys.reminders import ReminderBook, ReminderPolicy
 from bot.journeys.sending import JourneySender
 from bot.journeys.triggers import parse_event
 from bot.sandbox.corp import build_corp
+from tests.databases import migrated_database
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=SH)
@@ -38,26 +36,8 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=SH)
 async def sessions(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'e.sqlite3'}")
-        await migrate.upgrade(engine)
-        yield create_sessionmaker(engine)
-        await engine.dispose()
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await migrate.upgrade(engine)
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    async with migrated_database(request, request.param, tmp_path) as sessionmaker:
+        yield sessionmaker
 
 
 def _engine(sessions: Any, clock: ManualClock) -> JourneyEngine:

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import migrate
-from bot.db.engine import create_engine, create_sessionmaker
 from bot.kf.puller import KfPuller
 from bot.kf.sessions import KfSessions
 from bot.state import MemoryStateStore
+from tests.databases import migrated_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'kf.sqlite3'}")
-        await migrate.upgrade(engine)
-        yield create_sessionmaker(engine)
-        await engine.dispose()
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = f"kf_{secrets.token_hex(6)}"
-    admin = create_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await migrate.upgrade(engine)
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    async with migrated_database(request, request.param, tmp_path) as sessionmaker:
+        yield sessionmaker
 
 
 class PagedWeCom:
