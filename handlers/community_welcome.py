@@ -130,8 +130,9 @@ async def record_welcome(db: Any, event: ExternalContactEvent, outcome: WelcomeO
                         target=event.external_user_id,
                         sender=event.user_id,
                         template_key=outcome.template,
+                        template_version=outcome.version or None,
                         rendered_text=outcome.text,
-                        result={"template_version": outcome.version, "attachments": outcome.attachments},
+                        result={"attachments": outcome.attachments},
                     )
                 )
     except IntegrityError:

@@ -124,7 +124,7 @@ class Planner:
 
     def _check(
         self, request: DeliveryRequest, segment: str | None, channel: str, audience_risk: str | None
-    ) -> tuple[str, str, int | None, list[dict[str, Any]]]:
+    ) -> tuple[str, str, str | None, list[dict[str, Any]]]:
         rendered = self.render.render(request.kind, segment, channel, **request.context)
         checked = self.gate.check(
             rendered.text,
@@ -144,8 +144,7 @@ class Planner:
             }
             for f in checked.blocking
         ]
-        version = int(rendered.version[:7], 16)  # the template hash, as the row's integer version
-        return rendered.text, rendered.template, version, findings
+        return rendered.text, rendered.template, rendered.version, findings
 
     def _render_segments(
         self,

@@ -134,7 +134,7 @@ class ReceiptPoller:
             "sender": None,
             "payload": {"msgtype": "text", "text": {"content": rendered.text}},
             "template_key": rendered.template,
-            "template_version": int(rendered.version[:7], 16),
+            "template_version": rendered.version,
             "rendered_text": rendered.text,
             "approved_by": None,
             "status": "pending",

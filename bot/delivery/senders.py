@@ -160,7 +160,7 @@ class Senders:
             "sender": None,
             "payload": {"msgtype": "template_card", "template_card": card},
             "template_key": body.template,
-            "template_version": int(body.version[:7], 16),
+            "template_version": body.version,
             "rendered_text": body.text,
             "approved_by": None,
             "status": "pending",

@@ -227,7 +227,7 @@ def _row(
         "sender": sender,
         "payload": payload,
         "template_key": rendered.template,
-        "template_version": int(rendered.version[:7], 16),
+        "template_version": rendered.version,
         "rendered_text": rendered.text,
         "approved_by": None,
         "status": "pending",

@@ -28,7 +28,7 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(128))
     sender: Mapped[str | None] = mapped_column(String(64))
     template_key: Mapped[str] = mapped_column(String(128), default="")
-    template_version: Mapped[int | None] = mapped_column(Integer)
+    template_version: Mapped[str | None] = mapped_column(String(32))  # Renderer.version (a hash)
     rendered_text: Mapped[str] = mapped_column(Text, default="")
     approved_by: Mapped[str | None] = mapped_column(String(64))
     outbox_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives outbox pruning

@@ -34,7 +34,7 @@ class Outbox(Base):
     sender: Mapped[str | None] = mapped_column(String(64))  # the RM for mass tasks
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     template_key: Mapped[str] = mapped_column(String(128), default="")
-    template_version: Mapped[int | None] = mapped_column(Integer)
+    template_version: Mapped[str | None] = mapped_column(String(32))  # Renderer.version (a hash)
     rendered_text: Mapped[str] = mapped_column(Text, default="")
     approved_by: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
