@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import KfSession
+from bot.db.models import AuditEntry, KfSession
 from bot.wecom.errors import KfSessionStateError, QuotaExceeded
 
 log = logging.getLogger("wecombot.kf.sessions")
@@ -134,10 +134,9 @@ class KfSessions:
         if state != BOT:
             return self._skip(f"state_{state}")
         n = row.replies_since_customer_msg if row is not None else 0
+        msgid = reply_msgid(customer_msgid, n)
         try:
-            await self.wecom.kf_send_msg(
-                external_userid, open_kfid, "text", {"content": text}, msgid=reply_msgid(customer_msgid, n)
-            )
+            await self.wecom.kf_send_msg(external_userid, open_kfid, "text", {"content": text}, msgid=msgid)
         except KfSessionStateError as exc:  # 95018 & co: someone took over meanwhile; record who, no retry
             answer = await self.wecom.kf_service_state_get(open_kfid, external_userid)
             state = int(answer.get("service_state", ENDED))
@@ -149,6 +148,17 @@ class KfSessions:
         async with self.sessionmaker() as session, session.begin():
             stored = await self._row(session, open_kfid, external_userid)
             stored.replies_since_customer_msg = (stored.replies_since_customer_msg or 0) + 1
+            session.add(  # every message that leaves is in the audit log
+                AuditEntry(
+                    channel="kf",
+                    target=external_userid,
+                    sender=open_kfid,
+                    rendered_text=text,
+                    idempotency_key=f"kf:{open_kfid}:{msgid}",
+                    wecom_msgid=msgid,
+                    result={"customer_msgid": customer_msgid},
+                )
+            )
         return SendResult(True, "sent")
 
     async def _exhaust(self, open_kfid: str, external_userid: str) -> None:

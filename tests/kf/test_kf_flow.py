@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import keys
-from bot.db.models import KfCursor, KfSession
+from bot.db.models import AuditEntry, KfCursor, KfSession
 from bot.kf.puller import KfPuller
 from bot.sandbox.driver import CallbackDriver  # noqa: F401  (documents the path the doorbell takes)
 from bot.sandbox.events import kf_event
@@ -54,6 +54,14 @@ async def test_customer_question_is_answered_through_kf_with_disclosure(
         assert [t["body"]["service_state"] for t in trans] == [1]
         cursor = await _cursor(stack)
         assert cursor is not None and cursor != ""
+        # what left is in the audit log, with the msgid WeCom was given
+        async with stack.service[keys.DB]() as session:
+            audit = (
+                (await session.execute(select(AuditEntry).where(AuditEntry.channel == "kf"))).scalars().all()
+            )
+        assert [(a.target, a.wecom_msgid, a.rendered_text) for a in audit] == [
+            (c.external_userid, body["msgid"], body["text"]["content"])
+        ]
 
 
 async def _cursor(stack: Any) -> str | None:
