@@ -18,7 +18,6 @@ from bot.wecom.events import Event
 from bot.wecom.replies import TextReply
 from handlers.community_keywords_book import CompiledRule, first_match
 from handlers.community_service import community_of
-from handlers.community_staff import role_of
 
 log = logging.getLogger("wecombot.community.keywords")
 router = Router(name=__name__)
@@ -48,7 +47,9 @@ class KeywordMatch:
         rules = await book.rules(resources.db)
 
         async def lookup_role() -> str | None:
-            return await role_of(resources, event.sender)
+            if resources.directory is None:
+                return None
+            return await resources.directory.role_of(event.sender)
 
         rule = await first_match(rules, text, event.channel, lookup_role)
         if rule is None:

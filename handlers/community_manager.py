@@ -19,11 +19,11 @@ from bot.db.models import (
     GroupDailyStat,
     GroupMember,
 )
+from bot.matchers import Role
 from bot.routing import Router
 from bot.wecom.events import Event
 from bot.wecom.replies import TextReply
 from handlers.community_optout import find_customers
-from handlers.community_staff import StaffRole
 
 router = Router(name=__name__)
 LIST_LIMIT = 30
@@ -101,7 +101,7 @@ async def groups_with_today(session: AsyncSession, userid: str, day: date) -> li
     ]
 
 
-@router.command("我的客户", filters=[StaffRole("rm")])
+@router.command("我的客户", filters=[Role("rm")])
 async def my_customers(event: Event, db: Any, render: Renderer) -> TextReply:
     if db is None:
         return TextReply(render.text("community/manager/no_data", channel="app_text"))
@@ -114,7 +114,7 @@ async def my_customers(event: Event, db: Any, render: Renderer) -> TextReply:
     return TextReply(text)
 
 
-@router.command("客户", filters=[StaffRole("rm", "ops")])
+@router.command("客户", filters=[Role("rm", "ops")])
 async def one_customer(event: Event, args: str, role: str, db: Any, render: Renderer) -> TextReply:
     if not args:
         return TextReply(render.text("community/manager/customer_usage", channel="app_text"))
@@ -131,7 +131,7 @@ async def one_customer(event: Event, args: str, role: str, db: Any, render: Rend
     return TextReply(text)
 
 
-@router.command("我的群", filters=[StaffRole("rm")])
+@router.command("我的群", filters=[Role("rm")])
 async def my_groups(event: Event, db: Any, render: Renderer, clock: Any) -> TextReply:
     if db is None:
         return TextReply(render.text("community/manager/no_data", channel="app_text"))

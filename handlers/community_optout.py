@@ -18,12 +18,11 @@ from bot.content import Renderer
 from bot.db import people_repo
 from bot.db.base import utcnow
 from bot.db.models import Customer, CustomerManager
-from bot.matchers import text_of
+from bot.matchers import Role, text_of
 from bot.routing import Router
 from bot.wecom.events import Event, KfCustomerMessage
 from bot.wecom.replies import TextReply
 from handlers.community_service import community_of
-from handlers.community_staff import StaffRole
 
 router = Router(name=__name__)
 
@@ -122,11 +121,11 @@ def _command(which: str) -> Any:
     return matches
 
 
-@router.any(_command("in"), StaffRole("rm", "ops"))
+@router.any(_command("in"), Role("rm", "ops"))
 async def manager_opts_in(event: Event, args: str, role: str, db: Any, render: Renderer) -> TextReply:
     return await manager_sets(event, args, role, db, render, opted_out=False)
 
 
-@router.any(_command("out"), StaffRole("rm", "ops"))
+@router.any(_command("out"), Role("rm", "ops"))
 async def manager_opts_out(event: Event, args: str, role: str, db: Any, render: Renderer) -> TextReply:
     return await manager_sets(event, args, role, db, render, opted_out=True)
