@@ -1,4 +1,8 @@
-"""Build signed, encrypted callbacks the way WeCom does (real crypto, real envelope)."""
+"""Build signed, encrypted callbacks the way WeCom does, with the simulator's own driver.
+
+The driver signs and encrypts independently of the service's ``bot.wecom.crypto``, so a mistake made the
+same way on both sides of a round trip cannot hide; ``CRYPTO`` (the service's side) reads the replies.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import time
 from urllib.parse import quote
 
 from bot.sandbox.credentials import SANDBOX_AES_KEY, SANDBOX_CORP_ID, SANDBOX_TOKEN
+from bot.sandbox.driver import CallbackDriver
 from bot.settings import Settings, load_raw, settings_from_raw
-from bot.wecom.crypto import CallbackCrypto, sign
+from bot.wecom.crypto import CallbackCrypto
 
 CRYPTO = CallbackCrypto(SANDBOX_TOKEN, SANDBOX_AES_KEY, SANDBOX_CORP_ID)
 
@@ -40,24 +45,28 @@ def text_xml(
     )
 
 
+def _driver(corp_id: str = SANDBOX_CORP_ID) -> CallbackDriver:
+    return CallbackDriver("", SANDBOX_TOKEN, SANDBOX_AES_KEY, corp_id, session=None)  # type: ignore[arg-type]
+
+
 def signed_post(
-    plain_xml: str, *, crypto: CallbackCrypto = CRYPTO, timestamp: int | None = None, nonce: str | None = None
+    plain_xml: str, *, corp_id: str = SANDBOX_CORP_ID, timestamp: int | None = None, nonce: str | None = None
 ) -> tuple[str, str]:
     """(query string, body) for a POST; a fresh nonce and ciphertext every call, like WeCom's retries."""
-    ts = str(timestamp or int(time.time()))
-    nonce = nonce or str(secrets.randbelow(10**9))
-    encrypt = crypto.encrypt(plain_xml)
-    signature = sign(SANDBOX_TOKEN, ts, nonce, encrypt)
+    driver = _driver(corp_id)
+    encrypt = driver.encrypt(plain_xml)
+    query = driver.signed_query(encrypt, timestamp=str(timestamp) if timestamp else None, nonce=nonce)
     body = (
-        f"<xml><ToUserName><![CDATA[{SANDBOX_CORP_ID}]]></ToUserName>"
+        f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
         f"<Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>"
     )
-    return f"msg_signature={signature}&timestamp={ts}&nonce={nonce}", body
+    return "&".join(f"{k}={v}" for k, v in query.items()), body
 
 
 def signed_get(echo_plain: str, *, encode_plus: bool = True) -> str:
-    ts, nonce = str(int(time.time())), "12345"
-    echostr = CRYPTO.encrypt(echo_plain)
-    signature = sign(SANDBOX_TOKEN, ts, nonce, echostr)
+    """A URL-verification query; ``encode_plus=False`` leaves '+' unencoded as some proxies do."""
+    driver = _driver()
+    echostr = driver.encrypt(echo_plain)
+    query = driver.signed_query(echostr, nonce="12345")
     value = quote(echostr, safe="") if encode_plus else echostr
-    return f"msg_signature={signature}&timestamp={ts}&nonce={nonce}&echostr={value}"
+    return "&".join(f"{k}={v}" for k, v in query.items()) + f"&echostr={value}"

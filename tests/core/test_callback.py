@@ -13,7 +13,6 @@ from bot import keys
 from bot.app import create_app
 from bot.routing import Router
 from bot.state import MemoryStateStore
-from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.events import Event, TextMessage
 from bot.wecom.replies import TextReply
 from bot.wecom.xmlparse import parse_xml
@@ -165,8 +164,7 @@ async def test_refusals_never_run_a_handler(
         end = body.index("]]", start)
         body = body[:start] + _tamper(body[start:end]) + body[end:]
     elif case == "other_corp":
-        other = CallbackCrypto("SandboxToken2026", "SandboxAesKeySynthetic0123456789abcdefABCDE", "wwother")
-        query, body = signed_post(text_xml("hi"), crypto=other)
+        query, body = signed_post(text_xml("hi"), corp_id="wwother")
     elif case == "not_xml":
         body = "this is not xml"
     elif case == "dtd_entities":
