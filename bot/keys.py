@@ -25,3 +25,12 @@ WECOM: web.AppKey[Any] = web.AppKey("wecom")
 DB: web.AppKey[Any] = web.AppKey("db")
 RENDER: web.AppKey[Any] = web.AppKey("render")
 SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")
+
+# Per-request values (aiohttp ``RequestKey``): who is calling, their console session, the checked input.
+if TYPE_CHECKING:
+    from bot.access.roles import Principal
+    from bot.access.sessions import Session
+PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
+CONSOLE_SESSION: web.RequestKey[Session] = web.RequestKey("console_session")
+BODY: web.RequestKey[Any] = web.RequestKey("body")
+PARAMS: web.RequestKey[dict[str, Any]] = web.RequestKey("params")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.access import changes
 from bot.db.models import Campaign, CampaignSpec, Fire, Schedule
 from bot.delivery.audience import Audience
 from bot.delivery.planner import Planner, PlanResult
@@ -130,7 +131,12 @@ class FirePipeline:
             return result
 
     async def post_event(
-        self, event: Mapping[str, Any], audience: Audience, by: str, now: datetime | None = None
+        self,
+        event: Mapping[str, Any],
+        audience: Audience,
+        by: str,
+        now: datetime | None = None,
+        actor: changes.Actor | None = None,
     ) -> tuple[int, PlanResult]:
         """Event commentary at once: its own fire row (named after the event) and the same pipeline."""
         now = now or datetime.now(UTC)
@@ -142,6 +148,8 @@ class FirePipeline:
             result = await self.planner.plan(session, request)
             fire.status, fire.finished_at = "done", now
             fire_id = fire.id
+            detail = {"title": event.get("title"), "passed": result.passed}
+            changes.record(session, actor, "commentary.post", "fire", fire_id, detail)
         self._queued(result)
         return fire_id, result
 

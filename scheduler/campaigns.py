@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.access import changes
 from bot.db.models import Campaign, CampaignSpec, Fire, Fund, Outbox, Product
 from bot.delivery import quota
 from bot.delivery.audience import Audience, AudienceError
@@ -23,6 +24,7 @@ from scheduler.slots import SHANGHAI, cron_trigger
 
 CHANNELS = ("mass_task", "app_message")
 CONTENT_KINDS = ("market", "fund", "wealth_product", "education", "service")
+EDITABLE = ("draft", "rejected")
 
 
 def parse_time(value: object, name: str) -> datetime:
@@ -85,7 +87,8 @@ class CampaignBook:
         self.planner = planner
         self.slots = slots
 
-    async def create(self, data: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    def _validated(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a campaign's fields; CampaignError names the first bad one."""
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             raise CampaignError("name: required")
@@ -96,9 +99,6 @@ class CampaignBook:
             self.planner.render.resolve(f"campaigns/{template}")
         except Exception:
             raise CampaignError(f"template: no content_templates/campaigns/{template}/ template") from None
-        author = data.get("author")
-        if not isinstance(author, str) or not author:
-            raise CampaignError("author: required")
         try:
             audience = Audience.from_mapping(data.get("audience"))
         except AudienceError as exc:
@@ -112,36 +112,84 @@ class CampaignBook:
         variables = data.get("variables", {})
         if not isinstance(variables, dict):
             raise CampaignError("variables: must be an object")
-        schedule = validate_schedule(data.get("schedule"), self.slots)
-        expires = parse_time(data["expires_at"], "expires_at") if data.get("expires_at") else None
+        return {
+            "name": name.strip(),
+            "template": template,
+            "audience": audience.to_mapping(),
+            "channel": channel,
+            "content_kind": kind,
+            "variables": variables,
+            "product_code": data.get("product_code") or None,
+            "schedule": validate_schedule(data.get("schedule"), self.slots),
+            "expires_at": parse_time(data["expires_at"], "expires_at") if data.get("expires_at") else None,
+        }
+
+    async def create(
+        self, data: Mapping[str, Any], now: datetime | None = None, actor: changes.Actor | None = None
+    ) -> dict[str, Any]:
+        author = data.get("author")
+        if not isinstance(author, str) or not author:
+            raise CampaignError("author: required")
+        fields = self._validated(data)
         async with self.sessions() as session, session.begin():
-            if (await session.execute(select(Campaign.id).where(Campaign.name == name.strip()))).first():
-                raise CampaignError(f"name: a campaign {name.strip()!r} exists already")
-            await product_risk(session, data.get("product_code"))
+            if (await session.execute(select(Campaign.id).where(Campaign.name == fields["name"]))).first():
+                raise CampaignError(f"name: a campaign {fields['name']!r} exists already")
+            await product_risk(session, fields["product_code"])
             campaign = Campaign(
-                name=name.strip(),
-                template_key=template,
-                target=audience.to_mapping(),
+                name=fields["name"],
+                template_key=fields["template"],
+                target=fields["audience"],
                 created_by=author,
                 status="draft",
-                end_at=expires,
+                end_at=fields["expires_at"],
             )
             session.add(campaign)
             await session.flush()
             spec = CampaignSpec(
                 campaign_id=campaign.id,
-                channel=channel,
-                content_kind=kind,
-                product_code=data.get("product_code"),
-                variables=variables,
-                schedule=schedule,
-                expires_at=expires,
+                channel=fields["channel"],
+                content_kind=fields["content_kind"],
+                product_code=fields["product_code"],
+                variables=fields["variables"],
+                schedule=fields["schedule"],
+                expires_at=fields["expires_at"],
                 lifecycle="draft",
                 review_reason="",
                 last_plan={},
             )
             session.add(spec)
+            changes.record(session, actor, "campaign.create", "campaign", campaign.id, {"name": campaign.name})
         return describe(campaign, spec)
+
+    async def update(
+        self, ref: int | str, data: Mapping[str, Any], actor: changes.Actor | None = None
+    ) -> dict[str, Any]:
+        """Edit a draft or a rejected campaign (the fix after a finding); it goes back to draft."""
+        async with self.sessions() as session, session.begin():
+            campaign, spec = await self._load(session, ref)
+            if spec.lifecycle not in EDITABLE:
+                raise CampaignError(
+                    f"campaign {campaign.name!r} is {spec.lifecycle}: only a draft or a rejected one can be edited"
+                )
+            merged = {**describe(campaign, spec), **data}
+            fields = self._validated(merged)
+            if fields["name"] != campaign.name:
+                taken = select(Campaign.id).where(Campaign.name == fields["name"], Campaign.id != campaign.id)
+                if (await session.execute(taken)).first():
+                    raise CampaignError(f"name: a campaign {fields['name']!r} exists already")
+            await product_risk(session, fields["product_code"])
+            before = describe(campaign, spec)
+            campaign.name, campaign.template_key = fields["name"], fields["template"]
+            campaign.target, campaign.end_at = fields["audience"], fields["expires_at"]
+            spec.channel, spec.content_kind = fields["channel"], fields["content_kind"]
+            spec.product_code, spec.variables = fields["product_code"], fields["variables"]
+            spec.schedule, spec.expires_at = fields["schedule"], fields["expires_at"]
+            if spec.lifecycle == "rejected":
+                spec.lifecycle, campaign.status = "draft", "draft"
+            after = describe(campaign, spec)
+            changed = {k: after[k] for k in after if after[k] != before[k] and k != "status"}
+            changes.record(session, actor, "campaign.update", "campaign", campaign.id, {"changed": changed})
+        return after
 
     async def _load(self, session: AsyncSession, ref: int | str) -> tuple[Campaign, CampaignSpec]:
         where = Campaign.id == int(ref) if str(ref).isdigit() else Campaign.name == str(ref)
@@ -193,7 +241,13 @@ class CampaignBook:
         return {"campaign": describe(campaign, spec), "plan": result.summary()}
 
     async def act(
-        self, ref: int | str, action: str, who: str = "", reason: str = "", now: datetime | None = None
+        self,
+        ref: int | str,
+        action: str,
+        who: str = "",
+        reason: str = "",
+        now: datetime | None = None,
+        actor: changes.Actor | None = None,
     ) -> dict[str, Any]:
         """Apply a life-cycle action; ``submit`` runs the gate and may end in ``rejected``."""
         now = now or datetime.now(UTC)
@@ -212,6 +266,10 @@ class CampaignBook:
                     transition(campaign, spec, "schedule", who=who, now=now)
                 if action == "cancel":
                     await self._cancel_pending(session, campaign.id)
+            detail = {"who": who, "status": spec.lifecycle}
+            if reason or spec.lifecycle == "rejected":
+                detail["reason"] = spec.review_reason
+            changes.record(session, actor, f"campaign.{action}", "campaign", campaign.id, detail)
         return describe(campaign, spec)
 
     async def _cancel_pending(self, session: AsyncSession, campaign_id: int) -> None:

@@ -1,23 +1,32 @@
-"""The JSON API ``/api/v1/...`` for operations staff and a later console (bearer token auth).
+"""The JSON API ``/api/v1/...`` for bank systems (API keys) and the console (session cookie).
 
-``setup_api(app)`` adds the routes; with an empty ``api_token`` (``WECOMBOT_API_TOKEN``) every call is
-answered 403 "API disabled", so the API is never open by accident. Errors are JSON:
-``{"error": "...", "field"?: ...}`` with 400 (bad input), 401 (token), 404, 409 (life cycle refused).
+Each module declares its routes with :class:`bot.api.spec.ApiRoutes`; ``setup_api`` mounts them all and
+serves the OpenAPI document built from the same declarations at ``/api/v1/openapi.json``. Errors are
+JSON: ``{"error": "...", "field"?: ...}`` with 400 (bad input), 401 (no or wrong credentials), 403 (role
+or CSRF), 404, 409 (life cycle refused), 422 (compliance gate), 503 (no database).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import events
-from bot.api.auth import auth_middleware
-from bot.api.routes import routes
+from bot.access.middleware import OPENAPI_PATH, setup_access
+from bot.api import campaigns, events, publishing
+from bot.api.openapi import openapi_handler
+from bot.api.spec import ApiRoutes, Endpoint
+
+MODULES: tuple[ApiRoutes, ...] = (campaigns.api, publishing.api, events.api)
+
+
+def endpoints() -> list[Endpoint]:
+    return [endpoint for module in MODULES for endpoint in module.endpoints]
 
 
 def setup_api(app: web.Application) -> None:
-    app.middlewares.append(auth_middleware)
-    app.router.add_routes(routes)  # campaigns, market inputs, event commentary (/api/v1/commentary)
-    app.router.add_routes(events.routes)  # the bank's journey events (/api/v1/events)
+    setup_access(app)
+    for module in MODULES:
+        app.router.add_routes(module.table)
+    app.router.add_get(OPENAPI_PATH, openapi_handler(endpoints()))
 
 
-__all__ = ["setup_api"]
+__all__ = ["endpoints", "setup_api"]

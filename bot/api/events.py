@@ -1,10 +1,10 @@
-"""``POST /api/v1/events``: the bank tells the journey engine what happened (purchase, redemption, drawdown,
-market move, maturity, birthday, idle balance, new fund, customer added).
+"""``/api/v1/events``: the bank tells the journey engine what happened (purchase, redemption, drawdown,
+market move, maturity, birthday, idle balance, new fund, customer added), and reads what it said.
 
-Request (bearer token ``settings.api_token``, checked in constant time by :mod:`bot.api.auth`)::
+Request::
 
     POST /api/v1/events
-    Authorization: Bearer <token>
+    Authorization: Bearer <key>
     {"event_id": "bank-20261130-0001", "type": "purchase", "external_userid": "wm...",
      "occurred_at": "2026-11-30T10:00:00+08:00", "data": {"fund_code": "000001", "amount": 50000}}
 
@@ -14,62 +14,64 @@ Fields per type are in :data:`bot.journeys.triggers.EVENT_FIELDS`. Answers (JSON
 - 200 ``{"status": "duplicate", ...}``: the same event id and payload was applied before; nothing done again.
 - 400 ``{"error": "<reason>"}``: bad JSON, a missing or malformed field, an unknown customer.
 - 409 ``{"error": ...}``: the event id was used before with a different payload.
-- 401 / 403: wrong token / API disabled (no token configured); 503: no journey service (no database).
-
-Event commentary (事件点评) by operations staff has its own path, ``POST /api/v1/commentary``.
+- 401 / 403: no or wrong key / a role that may not post events; 503: no journey service (no database).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from bot import keys
-from bot.journeys.triggers import EventError, parse_event
+from bot.api.spec import ApiError, ApiRoutes, json_response, principal
+from bot.journeys.triggers import EVENT_FIELDS, EventError, parse_event
 
-routes = web.RouteTableDef()
+api = ApiRoutes("events")
+
+EVENT = {
+    "type": "object",
+    "properties": {
+        "event_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "type": {"type": "string", "description": "one of: " + ", ".join(sorted(EVENT_FIELDS))},
+        "external_userid": {"type": "string"},
+        "occurred_at": {"type": "string", "description": "ISO time with offset"},
+        "data": {"type": "object"},
+    },
+    "description": "Checked field by field by the journey engine, which names the first wrong one.",
+}
 
 
-def is_journey_event(body: Any) -> bool:
-    return isinstance(body, dict) and "event_id" in body and "type" in body and "by" not in body
-
-
-def _reply(data: dict[str, Any], status: int) -> web.Response:
-    return web.json_response(
-        data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False, default=str)
-    )
-
-
-async def handle_journey_event(request: web.Request, body: Any) -> web.Response:
-    """Validate, then apply once; usable from a shared ``/api/v1/events`` handler with the parsed body."""
-    resources = request.app[keys.DISPATCHER].resources
-    service = resources.services.get("journeys")
+def journeys(request: web.Request) -> Any:
+    service = request.app[keys.DISPATCHER].resources.services.get("journeys")
     if service is None:
-        return _reply({"error": "journey service not running (no database)"}, 503)
+        raise ApiError(503, "journey service not running (no database)")
+    return service
+
+
+@api.route(
+    "POST",
+    "/api/v1/events",
+    summary="A bank event for the companion journeys; applied once per event_id",
+    permission="events.post",
+    body=EVENT,
+    responses={
+        202: "applied",
+        200: "a duplicate of an applied event",
+        409: "event_id reused with another payload",
+    },
+)
+async def post_journey_event(request: web.Request) -> web.Response:
+    service = journeys(request)
+    resources = request.app[keys.DISPATCHER].resources
     try:
-        event = parse_event(body, resources.clock())
-        outcome = await service.ingest(event, source="api")
+        event = parse_event(request[keys.BODY], resources.clock())
+        outcome = await service.ingest(event, source=principal(request).actor)
     except EventError as exc:
-        return _reply({"error": str(exc)}, 400)
+        raise ApiError(400, str(exc)) from None
     if outcome.status == "conflict":
-        return _reply(
-            {"error": f"event_id {event.event_id!r} was already used with a different payload"}, 409
+        raise ApiError(
+            409, f"event_id {event.event_id!r} was already used with a different payload", "event_id"
         )
     status = 202 if outcome.status == "applied" else 200
-    return _reply({"status": outcome.status, "event_id": event.event_id, **outcome.result}, status)
-
-
-@routes.post("/api/v1/events")
-async def post_journey_event(request: web.Request) -> web.Response:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _reply({"error": "body must be JSON"}, 400)
-    return await handle_journey_event(request, body)
-
-
-def setup(app: web.Application) -> None:
-    """Mount the route alone (``setup_api`` mounts it with the rest of the API)."""
-    app.router.add_routes(routes)
+    return json_response({"status": outcome.status, "event_id": event.event_id, **outcome.result}, status)

@@ -14,6 +14,7 @@ Endpoints are grouped by area in mixins (messages, external contact, kf) over
 
 from __future__ import annotations
 
+from bot.wecom.client_auth import AuthMixin
 from bot.wecom.client_base import RetryPolicy
 from bot.wecom.client_external import ExternalContactMixin
 from bot.wecom.client_kf import KfMixin
@@ -22,5 +23,5 @@ from bot.wecom.client_messages import MessagesMixin
 __all__ = ["RetryPolicy", "WeComClient"]
 
 
-class WeComClient(MessagesMixin, ExternalContactMixin, KfMixin):
+class WeComClient(MessagesMixin, ExternalContactMixin, KfMixin, AuthMixin):
     """Typed WeCom API; optional keyword arguments: ``retry``, ``limiter``, ``sleep``, ``rnd``."""

@@ -82,6 +82,8 @@ _CODES: dict[int, tuple[type[WeComError], str]] = {
     45009: (RetryLater, "API frequency limit hit; WeCom blocks a minute-level limit for 60 s."),
     45033: (RetryLater, "Too many concurrent calls of this API; lower the concurrency."),
     41063: (RetryLater, "The mass-message task is still being dispatched; query it again later."),
+    # web sign-in: the code from WeCom's sign-in redirect is wrong, used already or older than 5 min
+    40029: (BadRequest, "The sign-in code is invalid, used or expired: sign in again."),
     # token
     40014: (TokenInvalid, "The access token is invalid; the client refreshed it once."),
     42001: (TokenInvalid, "The access token expired; the client refreshed it once."),

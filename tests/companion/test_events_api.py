@@ -1,7 +1,7 @@
 """``POST /api/v1/events``: bearer auth, bad input rejected with the reason, an event sent twice applied once.
 
-The route is mounted on a small app on loopback beside the embedded stack (issue 7's app already owns the
-path for event commentary until the two handlers are merged), sharing the stack's journey service.
+The route is mounted on a small app on loopback beside the embedded stack, with the real access
+middleware, sharing the stack's journey service.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot import keys
-from bot.api.auth import auth_middleware
-from bot.api.events import setup
+from bot.access.accounts import AccountBook
+from bot.access.config import ConsoleConfig
+from bot.access.middleware import ACCESS, Access, access_middleware
+from bot.access.sessions import SessionStore
+from bot.api import events
 from bot.db.models import JourneyEvent, JourneyState
 from bot.embedded import EmbeddedStack
 from tests.companion.conftest import FUND_A, customer
@@ -26,10 +29,12 @@ TOKEN = "test-token-synthetic"
 
 @pytest.fixture
 async def api(stack: EmbeddedStack, aiohttp_client: Any) -> TestClient:
-    app = web.Application(middlewares=[auth_middleware])
+    app = web.Application(middlewares=[access_middleware])
     app[keys.SETTINGS] = dataclasses.replace(stack.settings, api_token=TOKEN)
     app[keys.DISPATCHER] = stack.service[keys.DISPATCHER]
-    setup(app)
+    sessions = SessionStore(stack.service[keys.STATE], 3600)
+    app[ACCESS] = Access(AccountBook(stack.service[keys.DB]), sessions, ConsoleConfig(), TOKEN)
+    app.router.add_routes(events.api.table)
     return await aiohttp_client(app)
 
 
@@ -130,7 +135,7 @@ async def test_the_service_routes_bank_events_and_commentary_apart(
                 f"{running.service_url}/api/v1/commentary", json={"event": {}}, headers=auth()
             ) as response:
                 assert response.status == 400
-                assert "by" in (await response.json())["error"]
+                assert "event.title" in (await response.json())["error"]
             async with session.post(
                 f"{running.service_url}/api/v1/events", json=purchase(running)
             ) as response:

@@ -1,6 +1,7 @@
 """Every model, imported here so ``Base.metadata`` is complete for Alembic and ``create_all``."""
 
 from bot.db.base import Base
+from bot.db.models.access import ApiKey, ChangeEntry, ConsoleAccount
 from bot.db.models.audit import AuditEntry
 from bot.db.models.campaigns import CampaignSpec, MarketInput
 from bot.db.models.community import GroupDailyStat, GroupWelcomeTemplate, KeywordRule, WelcomeRecord
@@ -23,10 +24,13 @@ from bot.db.models.products import Fund, FundNav, Holding, Product, Transaction
 from bot.db.models.sync import SyncCheckpoint
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "Base",
     "Campaign",
     "CampaignSpec",
+    "ChangeEntry",
+    "ConsoleAccount",
     "ContentTemplate",
     "CorpTag",
     "CorpTagGroup",
