@@ -20,6 +20,7 @@ from bot import keys
 from bot.api import setup_api
 from bot.callback import setup_callback
 from bot.compliance import ComplianceGate
+from bot.console import setup_console
 from bot.content import Renderer
 from bot.directory import StaticDirectory
 from bot.errors import ErrorPath
@@ -114,7 +115,8 @@ def create_app(
     app.cleanup_ctx.extend([db_ctx, state_ctx, http_ctx, wecom_ctx, tasks_ctx, dispatcher_ctx])
     app.cleanup_ctx.extend(extra_contexts or [])
     setup_callback(app)
-    setup_api(app)  # issue 7: /api/v1 (bearer token; disabled while api_token is empty)
+    setup_api(app)  # /api/v1: API keys or a console session (bot.access)
+    setup_console(app)  # /console/: server-rendered pages for operations, reviewers, managers, admins
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app

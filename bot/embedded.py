@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import create_app
+from bot.console.render import SANDBOX_URL
 from bot.sandbox.app import create_sandbox_app
 from bot.sandbox.corp import SyntheticCorp, build_corp
 from bot.sandbox.credentials import sandbox_env
@@ -42,6 +43,8 @@ def embedded_settings(
     raw = load_raw({**os.environ, **sandbox_env(api_base, db, redis_url)})
     raw.setdefault("server", {})["port"] = port
     raw["server"]["host"] = "127.0.0.1"
+    # WeCom's sign-in page is the simulator's too: its address is the API base without /cgi-bin/.
+    raw.setdefault("console", {})["login_base"] = api_base.removesuffix("/").removesuffix("/cgi-bin")
     if api_token:
         raw.setdefault("service", {})["api_token"] = api_token
     return settings_from_raw(raw)
@@ -89,6 +92,7 @@ async def embedded_stack(
     await web.TCPSite(sandbox_runner, "127.0.0.1", sandbox_port).start()
     settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port, api_token)
     service = create_app(settings, overrides=overrides)
+    service[SANDBOX_URL] = sandbox_url  # the console shows the simulator's controls
     runner = web.AppRunner(service, access_log=None)
     try:
         await runner.setup()

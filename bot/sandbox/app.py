@@ -24,6 +24,7 @@ from bot.sandbox import (
     routes_groupmsg,
     routes_inspect,
     routes_kf,
+    routes_login,
     routes_message,
     routes_token,
 )
@@ -40,6 +41,7 @@ log = logging.getLogger("wecombot.sandbox")
 
 _ROUTES = (
     routes_token.routes,
+    routes_login.routes,
     routes_message.routes,
     routes_external.routes,
     routes_groupchat.routes,

@@ -154,6 +154,7 @@ class SandboxState:
     kf_codes: dict[str, KfCode] = field(default_factory=dict)
     kf_sent: list[Json] = field(default_factory=list)
     kf_msgids: set[str] = field(default_factory=set)
+    login_codes: dict[str, tuple[str, float]] = field(default_factory=dict)  # code -> (userid, expires)
     # Side effects that tests and the demo inspect.
     delivered: list[Json] = field(default_factory=list)  # app messages that reached a member
     dropped: list[Json] = field(default_factory=list)  # app messages silently dropped by the caps

@@ -1,0 +1,42 @@
+"""The operations console ``/console/``: server-rendered pages (aiohttp-jinja2) for operations staff,
+compliance reviewers, relationship managers and admins.
+
+Pages call the same functions as the JSON API (:mod:`bot.queries`, :class:`scheduler.campaigns.CampaignBook`),
+so the two cannot show different things. Sign-in and sessions are :mod:`bot.access`; each page declares
+the permission it needs with :func:`bot.console.render.needs`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.console import dashboard, signin
+from bot.console.render import filters
+
+HERE = Path(__file__).parent
+
+
+def setup_console(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(["html"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(filters())
+    app.router.add_static("/console/static/", HERE / "static", name="console_static")
+    for module in PAGES:
+        app.router.add_routes(module.routes)
+    app.router.add_get("/console", _to_dashboard)
+
+
+async def _to_dashboard(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/console/")
+
+
+# Every page module has a ``routes`` table; add new pages here.
+PAGES = (signin, dashboard)
