@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.access.middleware import OPENAPI_PATH, setup_access
-from bot.api import campaigns, events, publishing
-from bot.api.openapi import openapi_handler
+from bot.access.middleware import setup_access
+from bot.api import campaigns, events, openapi, publishing
 from bot.api.spec import ApiRoutes, Endpoint
 
-MODULES: tuple[ApiRoutes, ...] = (campaigns.api, publishing.api, events.api)
+# Every module of routes; a new one is added here (and is then in the OpenAPI document by itself).
+MODULES: tuple[ApiRoutes, ...] = (openapi.api, campaigns.api, publishing.api, events.api)
 
 
 def endpoints() -> list[Endpoint]:
@@ -26,7 +26,6 @@ def setup_api(app: web.Application) -> None:
     setup_access(app)
     for module in MODULES:
         app.router.add_routes(module.table)
-    app.router.add_get(OPENAPI_PATH, openapi_handler(endpoints()))
 
 
 __all__ = ["endpoints", "setup_api"]

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import keys
 from bot.access.roles import PERMISSIONS
-from bot.api.spec import Endpoint, json_response, path_parameters
+from bot.api.spec import ApiRoutes, Endpoint, json_response, path_parameters
 
 ERROR = {
     "type": "object",
@@ -82,12 +83,34 @@ def document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     }
 
 
-def openapi_handler(endpoints: list[Endpoint]) -> Any:
-    cached: dict[str, Any] = {}
+api = ApiRoutes("meta")
+_cached: dict[str, Any] = {}
 
-    async def serve(request: web.Request) -> web.Response:
-        if not cached:
-            cached.update(document(endpoints))
-        return json_response(cached)
 
-    return serve
+@api.route(
+    "GET",
+    "/api/v1/openapi.json",
+    summary="This document (no credentials needed)",
+    permission="public",
+)
+async def openapi_document(request: web.Request) -> web.Response:
+    if not _cached:
+        from bot.api import endpoints
+
+        _cached.update(document(endpoints()))
+    return json_response(_cached)
+
+
+@api.route("GET", "/api/v1/me", summary="Who the caller is, and what their role may do", permission="read")
+async def me(request: web.Request) -> web.Response:
+    who = request[keys.PRINCIPAL]
+    granted = sorted(name for name, roles in PERMISSIONS.items() if who.role in roles)
+    return json_response(
+        {
+            "kind": who.kind,
+            "name": who.name,
+            "display_name": who.display_name,
+            "role": who.role,
+            "permissions": granted,
+        }
+    )

@@ -1,0 +1,91 @@
+"""The OpenAPI document matches what is served, and every endpoint refuses the wrong caller.
+
+Both tests walk the app's own router and the document, so a new endpoint is checked without a new test.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jsonschema import Draft202012Validator
+
+from bot.access.middleware import ACCESS
+from bot.access.roles import PERMISSIONS
+from bot.api import endpoints
+from tests.api.conftest import ApiCaller
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _served(api: ApiCaller) -> set[tuple[str, str]]:
+    served = set()
+    for route in api.stack.service.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if path.startswith("/api/") and route.method.lower() in METHODS:
+            served.add((route.method.lower(), path))
+    return served
+
+
+def _filled(path: str) -> str:
+    return re.sub(r"{\w+}", "1", path)
+
+
+async def test_the_document_lists_exactly_the_served_routes(api: ApiCaller) -> None:
+    status, doc = await api.call("GET", "/api/v1/openapi.json", role=None)
+    assert status == 200  # public: a bank's integrators read it before they have a key
+    assert doc["openapi"].startswith("3.1")
+    documented = {(m, p) for p, item in doc["paths"].items() for m in item if m in METHODS}
+    assert documented == _served(api)
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            names = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert names == set(re.findall(r"{(\w+)}", path)), (method, path)
+            assert operation["responses"], (method, path)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if body:
+                Draft202012Validator.check_schema(body["schema"])
+            if path != "/api/v1/openapi.json":
+                assert "401" in operation["responses"] and "403" in operation["responses"]
+
+
+async def test_every_endpoint_wants_credentials(api: ApiCaller) -> None:
+    for endpoint in endpoints():
+        if endpoint.permission == "public":
+            continue
+        path = _filled(endpoint.path)
+        status, body = await api.call(endpoint.method, path, role=None, json={})
+        assert status == 401, (endpoint.method, path, body)
+        status, body = await api.call(
+            endpoint.method, path, role=None, json={}, headers={"Authorization": "Bearer wcb_forged"}
+        )
+        assert status == 401, (endpoint.method, path, body)
+
+
+async def test_every_endpoint_refuses_a_role_without_its_permission(api: ApiCaller) -> None:
+    checked = 0
+    for endpoint in endpoints():
+        if endpoint.permission == "public":
+            continue
+        for role in {"admin", "operations", "reviewer", "manager"} - PERMISSIONS[endpoint.permission]:
+            status, body = await api.call(endpoint.method, _filled(endpoint.path), role=role, json={})
+            assert status == 403, (endpoint.method, endpoint.path, role, body)
+            assert endpoint.permission in body["error"]
+            checked += 1
+    assert checked > 0
+
+
+async def test_a_signed_in_change_needs_the_csrf_token(api: ApiCaller) -> None:
+    ops = await api.browser("ops_liuyan")
+    campaign = {"name": "CSRF 测试", "template": "notice", "variables": {"title": "t", "body": "b"}}
+    status, body = await ops.call("POST", "/api/v1/campaigns", campaign, csrf=False)
+    assert status == 403 and "CSRF" in body["error"]
+    status, body = await ops.call("POST", "/api/v1/campaigns", campaign)
+    assert status == 201, body
+    assert body["author"] == "ops_liuyan"  # the signed-in member, not a name from the body
+
+
+async def test_a_revoked_key_stops_working_at_once(api: ApiCaller) -> None:
+    assert (await api.call("GET", "/api/v1/campaigns", role="operations"))[0] == 200
+    await api.stack.service[ACCESS].accounts.revoke_key("test-operations")
+    status, body = await api.call("GET", "/api/v1/campaigns", role="operations")
+    assert status == 401 and "revoked" in body["error"]
