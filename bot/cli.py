@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "bot.db.commands",
     "bot.compliance.cli",
     "bot.commands.campaign",
+    "bot.access.cli",
 )
 
 

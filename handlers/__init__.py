@@ -39,10 +39,19 @@ def build_root_router() -> Router:
 
 def service_contexts() -> list[ServiceContext]:
     """Start-up contexts of the domain services, in start order (stopped in reverse)."""
+    from bot.content_history import template_history_context
     from bot.journeys.service import companion_context
     from bot.kf.doorbell import kf_context
     from handlers.community import service_context as community_context
     from handlers.fund_qa_service import fund_qa_context
     from scheduler.service import scheduler_context
 
-    return [community_context, fund_qa_context, kf_context, scheduler_context, companion_context]
+    # Template history first: the versions a fire renders are recorded before the scheduler starts.
+    return [
+        template_history_context,
+        community_context,
+        fund_qa_context,
+        kf_context,
+        scheduler_context,
+        companion_context,
+    ]

@@ -27,6 +27,10 @@ CONTENT_KINDS = ("market", "fund", "wealth_product", "education", "service")
 EDITABLE = ("draft", "rejected")
 
 
+class NotEditable(CampaignError):
+    """The campaign is past review; the life cycle, not the input, refuses the edit."""
+
+
 def parse_time(value: object, name: str) -> datetime:
     if not isinstance(value, str):
         raise CampaignError(f"{name}: an ISO time with offset, e.g. 2026-12-01T10:00:00+08:00")
@@ -158,7 +162,8 @@ class CampaignBook:
                 last_plan={},
             )
             session.add(spec)
-            changes.record(session, actor, "campaign.create", "campaign", campaign.id, {"name": campaign.name})
+            detail = {"name": campaign.name}
+            changes.record(session, actor, "campaign.create", "campaign", campaign.id, detail)
         return describe(campaign, spec)
 
     async def update(
@@ -168,8 +173,9 @@ class CampaignBook:
         async with self.sessions() as session, session.begin():
             campaign, spec = await self._load(session, ref)
             if spec.lifecycle not in EDITABLE:
-                raise CampaignError(
-                    f"campaign {campaign.name!r} is {spec.lifecycle}: only a draft or a rejected one can be edited"
+                raise NotEditable(
+                    f"campaign {campaign.name!r} is {spec.lifecycle}: "
+                    "only a draft or a rejected one can be edited"
                 )
             merged = {**describe(campaign, spec), **data}
             fields = self._validated(merged)

@@ -11,7 +11,7 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import changes
@@ -30,7 +30,7 @@ class AccountError(ValueError):
 
 
 class Conflict(AccountError):
-    pass
+    """The input is well formed but the current state refuses it (a name taken, an admin's own account)."""
 
 
 def _check_role(role: object) -> str:
@@ -132,18 +132,30 @@ class AccountBook:
                 raise LookupError(f"no account {username!r}")
             detail: dict[str, Any] = {}
             if role is not None:
-                account.role = detail["role"] = _check_role(role)
+                role = _check_role(role)
+            if active is not None and not isinstance(active, bool):
+                raise AccountError("active: true or false")
+            if by is not None and by.actor == f"{account.kind}:{account.username}":
+                # Nobody locks themself out by mistake; another admin has to do it.
+                if role is not None and role != account.role:
+                    raise Conflict("role: you cannot change your own role; ask another admin")
+                if active is False:
+                    raise Conflict("active: you cannot disable your own account; ask another admin")
+            if role is not None:
+                account.role = detail["role"] = role
             if active is not None:
-                if not isinstance(active, bool):
-                    raise AccountError("active: true or false")
                 account.active = detail["active"] = active
             changes.record(session, by, "account.update", "account", username, detail)
             return account_view(account)
 
-    async def list_accounts(self) -> list[dict[str, Any]]:
+    async def list_accounts(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         async with self.sessions() as session:
-            rows = (await session.execute(select(ConsoleAccount).order_by(ConsoleAccount.id))).scalars()
-            return [account_view(a) for a in rows]
+            statement = select(ConsoleAccount).order_by(ConsoleAccount.id).limit(limit).offset(offset)
+            return [account_view(a) for a in (await session.execute(statement)).scalars()]
+
+    async def count_accounts(self) -> int:
+        async with self.sessions() as session:
+            return (await session.execute(select(func.count()).select_from(ConsoleAccount))).scalar_one()
 
     async def has_admin(self) -> bool:
         async with self.sessions() as session:
@@ -229,11 +241,14 @@ class AccountBook:
             changes.record(session, by, "api_key.revoke", "api_key", name)
             return key_view(key)
 
-    async def list_keys(self) -> list[dict[str, Any]]:
+    async def list_keys(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         async with self.sessions() as session:
-            return [
-                key_view(k) for k in (await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars()
-            ]
+            statement = select(ApiKey).order_by(ApiKey.id).limit(limit).offset(offset)
+            return [key_view(k) for k in (await session.execute(statement)).scalars()]
+
+    async def count_keys(self) -> int:
+        async with self.sessions() as session:
+            return (await session.execute(select(func.count()).select_from(ApiKey))).scalar_one()
 
     async def key_principal(self, plain: str) -> Principal | None:
         if not plain.startswith(KEY_PREFIX):

@@ -11,11 +11,35 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.access.middleware import setup_access
-from bot.api import campaigns, events, openapi, publishing
+from bot.api import (
+    accounts,
+    audit,
+    campaigns,
+    content,
+    deliveries,
+    event_log,
+    events,
+    journeys,
+    openapi,
+    people,
+    publishing,
+)
 from bot.api.spec import ApiRoutes, Endpoint
 
 # Every module of routes; a new one is added here (and is then in the OpenAPI document by itself).
-MODULES: tuple[ApiRoutes, ...] = (openapi.api, campaigns.api, publishing.api, events.api)
+MODULES: tuple[ApiRoutes, ...] = (
+    openapi.api,
+    campaigns.api,
+    publishing.api,
+    events.api,
+    event_log.api,
+    people.api,
+    audit.api,
+    accounts.api,
+    content.api,
+    deliveries.api,
+    journeys.api,
+)
 
 
 def endpoints() -> list[Endpoint]:

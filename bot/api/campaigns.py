@@ -17,7 +17,7 @@ from bot.delivery.policy import policy_from_mapping
 from bot.delivery.receipts import coverage
 from scheduler.campaign_fires import FirePipeline
 from scheduler.campaign_lifecycle import CampaignError, NotFound
-from scheduler.campaigns import CHANNELS, CONTENT_KINDS, CampaignBook
+from scheduler.campaigns import CHANNELS, CONTENT_KINDS, CampaignBook, NotEditable
 from scheduler.slots import load_slots
 
 api = ApiRoutes("campaigns")
@@ -161,9 +161,10 @@ async def update_campaign(request: web.Request) -> web.Response:
         )
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
+    except NotEditable as exc:
+        raise ApiError(409, str(exc)) from None
     except CampaignError as exc:
-        status = 409 if "can be edited" in str(exc) else 400
-        raise ApiError(status, str(exc)) from None
+        raise ApiError(400, str(exc)) from None
     return json_response(result)
 
 

@@ -22,6 +22,8 @@ from bot.access.roles import PERMISSIONS, Principal, allowed
 
 ApiHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PATH_PARAM = re.compile(r"{(\w+)}")
+# aiohttp's "{name:regex}" (e.g. a template name with slashes, "{name:.+}") is documented as "{name}".
+PATH_PATTERN = re.compile(r"{(\w+):[^{}]+}")
 
 
 _ERRORS: dict[int, type[web.HTTPException]] = {
@@ -84,12 +86,13 @@ def _field(error: Any) -> str:
     return path
 
 
-def validate(schema: Mapping[str, Any], value: Any, where: str) -> None:
+def validate(schema: Mapping[str, Any], value: Any, where: str, field: str | None = None) -> None:
+    """Raise a 400 naming the first wrong field (``field`` names a scalar such as a query parameter)."""
     errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         name = _field(first)
-        raise ApiError(400, f"{name or where}: {first.message}", name or None)
+        raise ApiError(400, f"{name or where}: {first.message}", name or field)
 
 
 def _convert(name: str, raw: str, schema: Mapping[str, Any]) -> Any:
@@ -111,7 +114,7 @@ def parse_query(request: web.Request, spec: Mapping[str, Mapping[str, Any]]) -> 
     for name, schema in spec.items():
         if name in request.query:
             value = _convert(name, request.query[name], schema)
-            validate(schema, value, f"query {name}")
+            validate(schema, value, f"query {name}", name)
             params[name] = value
         elif "default" in schema:
             params[name] = schema["default"]
@@ -145,8 +148,9 @@ class ApiRoutes:
     ) -> Callable[[ApiHandler], ApiHandler]:
         if permission not in PERMISSIONS and permission != "public":
             raise KeyError(f"{method} {path}: unknown permission {permission!r}")
+        documented = PATH_PATTERN.sub(r"{\1}", path)
         endpoint = Endpoint(
-            method, path, summary, permission, self.tag, body, query or {}, responses or {}, returns
+            method, documented, summary, permission, self.tag, body, query or {}, responses or {}, returns
         )
 
         def register(handler: ApiHandler) -> ApiHandler:

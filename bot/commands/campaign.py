@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.access import changes
+from bot.access.cli import operator
 from bot.compliance import ComplianceGate
 from bot.content import Renderer
 from bot.database import open_database
@@ -90,19 +92,20 @@ async def _create(p: FirePipeline, a: argparse.Namespace) -> Any:
         "schedule": a.schedule,
         "expires_at": a.expires_at,
     }
-    return await p.book.create({k: v for k, v in data.items() if v is not None})
+    return await p.book.create({k: v for k, v in data.items() if v is not None}, actor=operator())
 
 
 async def _inputs(p: FirePipeline, a: argparse.Namespace) -> Any:
     data = load_inputs_file(a.file)
     async with p.sessions() as session, session.begin():
         await save_inputs(session, a.day, a.slot, data, "cli")
+        changes.record(session, operator(), "market_inputs.save", "market_inputs", f"{a.day}/{a.slot}")
     return {"day": a.day.isoformat(), "slot": a.slot, "stored": True}
 
 
 async def _event(p: FirePipeline, a: argparse.Namespace) -> Any:
     event = {"title": a.title, "comment": a.comment, "kind": a.kind}
-    fire_id, result = await p.post_event(event, Audience.from_mapping(a.audience), a.by)
+    fire_id, result = await p.post_event(event, Audience.from_mapping(a.audience), a.by, actor=operator())
     return {"fire_id": fire_id, "plan": result.summary()}
 
 
@@ -111,10 +114,10 @@ OPS: dict[str, Op] = {
     "list": lambda p, a: p.book.list(a.status),
     "show": lambda p, a: p.book.show(a.ref),
     "preview": lambda p, a: p.book.preview(a.ref),
-    "submit": lambda p, a: p.book.act(a.ref, "submit", a.by),
-    "approve": lambda p, a: p.book.act(a.ref, "approve", a.by, a.reason),
-    "reject": lambda p, a: p.book.act(a.ref, "reject", a.by, a.reason),
-    "cancel": lambda p, a: p.book.act(a.ref, "cancel", a.by, a.reason),
+    "submit": lambda p, a: p.book.act(a.ref, "submit", a.by, actor=operator()),
+    "approve": lambda p, a: p.book.act(a.ref, "approve", a.by, a.reason, actor=operator()),
+    "reject": lambda p, a: p.book.act(a.ref, "reject", a.by, a.reason, actor=operator()),
+    "cancel": lambda p, a: p.book.act(a.ref, "cancel", a.by, a.reason, actor=operator()),
     "inputs": _inputs,
     "event": _event,
 }

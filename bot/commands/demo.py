@@ -8,8 +8,11 @@ import logging
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from bot.access.accounts import Conflict
+from bot.access.middleware import ACCESS
 from bot.embedded import EmbeddedStack, embedded_stack
 from bot.embedded_data import embedded_overrides, prepare_embedded
 
@@ -43,7 +46,8 @@ async def _run(args: argparse.Namespace) -> int:
             api_token=api_token,
         ) as stack:
             summary = await prepare_embedded(stack, sync=not args.tour)  # the tour shows its own sync
-            _print_where(stack, summary, api_token)
+            password = await _demo_admin(stack)
+            _print_where(stack, summary, api_token, password)
             if args.tour:
                 return await run_tour(stack)
             print("Ctrl-C to stop.")
@@ -51,10 +55,32 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_where(stack: EmbeddedStack, summary: str, api_token: str) -> None:
+@dataclass(frozen=True)
+class _Demo:
+    actor: str = "demo:setup"
+    role: str = "admin"
+
+
+async def _demo_admin(stack: EmbeddedStack) -> str:
+    """The demo's local admin, with a fresh password each start unless WECOMBOT_ADMIN_PASSWORD gives one."""
+    password = os.environ.get("WECOMBOT_ADMIN_PASSWORD") or f"demo-{secrets.token_urlsafe(9)}"
+    accounts = stack.service[ACCESS].accounts
+    try:
+        await accounts.create_account(
+            kind="local", username="admin", role="admin", password=password, by=_Demo()
+        )
+    except Conflict:
+        await accounts.set_password("admin", password, by=_Demo())
+    return password
+
+
+def _print_where(stack: EmbeddedStack, summary: str, api_token: str, password: str) -> None:
     print(f"wecombot demo (SYNTHETIC data) — {summary}")
+    print(f"  console:    {stack.service_url}/console/")
+    print(f"              sign in as admin / {password}  (local admin account), or press 使用企业微信登录")
+    print("              and pick ops_liuyan (运营), cmp_zhouqi (合规审核) or rm_zhangwei (理财经理)")
     print(f"  service:    {stack.service_url}  (callback {stack.callback_url}, /healthz, /metrics)")
-    print(f"  API:        {stack.service_url}/api/v1/campaigns  (Authorization: Bearer {api_token})")
+    print(f"  API:        {stack.service_url}/api/v1/openapi.json  (Authorization: Bearer {api_token})")
     print(f"  simulator:  {stack.sandbox_url}/cgi-bin/  — traffic: {stack.sandbox_url}/_sandbox/requests")
     print(f"  database:   {stack.settings.database_url}")
     print("  try:        wecombot chat --as rm_zhangwei 帮助")

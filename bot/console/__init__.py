@@ -14,7 +14,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import dashboard, signin
+from bot.console import (
+    account_pages,
+    audit_pages,
+    campaign_pages,
+    content_pages,
+    dashboard,
+    journey_pages,
+    people_pages,
+    sandbox_pages,
+    signin,
+)
 from bot.console.render import filters
 
 HERE = Path(__file__).parent
@@ -39,4 +49,14 @@ async def _to_dashboard(request: web.Request) -> web.StreamResponse:
 
 
 # Every page module has a ``routes`` table; add new pages here.
-PAGES = (signin, dashboard)
+PAGES = (
+    signin,
+    dashboard,
+    campaign_pages,
+    sandbox_pages,
+    people_pages,
+    audit_pages,
+    account_pages,
+    content_pages,
+    journey_pages,
+)

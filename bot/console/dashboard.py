@@ -1,16 +1,67 @@
-"""The dashboard ``/console/``: today's slots and their coverage, running campaigns, confirmation rates,
-and deliveries over time."""
+"""The dashboard ``/console/``: today's slots and their coverage, campaigns running or scheduled, the
+mass-task confirmation rate, deliveries over the last 14 days (an SVG chart drawn on the server) and the
+latest deliveries. A relationship manager's numbers are their own (the queries' manager scope).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 
-from bot.console.render import needs, page
+from bot import keys
+from bot.api.content import slots_and_calendar
+from bot.console.charts import stacked_bars
+from bot.console.listing import CHANNEL_LABELS
+from bot.console.ops_labels import (
+    CAMPAIGN_STATES,
+    OUTBOX_COLORS,
+    OUTBOX_LABELS,
+    OUTBOX_ORDER,
+    SLOT_STATES,
+)
+from bot.console.render import needs, page, principal
+from bot.queries.deliveries import confirmation_rate, daily_counts, list_deliveries
+from bot.queries.paging import SHANGHAI
+from bot.queries.schedules import day_schedule
 
 routes = web.RouteTableDef()
+CHART_DAYS = 14
+RATE_DAYS = 7
 
 
 @routes.get("/console/")
 @needs("read")
 async def dashboard(request: web.Request) -> web.Response:
-    return page(request, "dashboard.html")
+    db = request.app[keys.DB]
+    if db is None:
+        return page(request, "dashboard.html", ready=False)
+    now = request.app[keys.DISPATCHER].resources.clock()
+    today = now.astimezone(SHANGHAI).date()
+    scope = principal(request).manager_scope
+    slots, calendar = slots_and_calendar(request)
+    schedule = await day_schedule(db, today, now, slots, calendar)
+    daily = await daily_counts(db, today=today, days=CHART_DAYS, scope=scope)
+    chart = stacked_bars(daily["days"], OUTBOX_ORDER, OUTBOX_COLORS, OUTBOX_LABELS)
+    rate = await confirmation_rate(db, now - timedelta(days=RATE_DAYS), scope=scope)
+    recent = await list_deliveries(db, scope=scope, limit=10)
+    running = [c for c in schedule["campaigns"] if c["status"] == "running"]
+    return page(
+        request,
+        "dashboard.html",
+        ready=True,
+        today=today,
+        schedule=schedule,
+        running=running,
+        scheduled=[c for c in schedule["campaigns"] if c["status"] != "running"],
+        daily=daily,
+        chart=chart,
+        rate=rate,
+        rate_days=RATE_DAYS,
+        recent=recent["deliveries"],
+        own_only=scope is not None,
+        slot_states=SLOT_STATES,
+        campaign_states=CAMPAIGN_STATES,
+        outbox_labels=OUTBOX_LABELS,
+        channel_labels=CHANNEL_LABELS,
+    )

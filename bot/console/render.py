@@ -35,6 +35,7 @@ def principal(request: web.Request) -> Principal:
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """Render ``template`` with the base context; ``status`` is the HTTP status (name data otherwise)."""
     who = principal(request)
     sandbox = request.app.get(SANDBOX_URL)
     nav = [

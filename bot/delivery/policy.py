@@ -45,10 +45,13 @@ def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool
 
 
 def policy_from_mapping(raw: Mapping[str, Any], slots_path: str | Path | None = None) -> DeliveryPolicy:
-    """``raw`` is the ``[delivery]`` section; quiet hours and caps come from config/slots.toml."""
+    """``raw`` is the ``[delivery]`` section; quiet hours and caps come from config/slots.toml, unless
+    ``[delivery.quiet_hours]`` (``start``/``end``, equal for none) gives the customer quiet hours."""
     try:
         slots_raw = read_toml(Path(slots_path) if slots_path else DEFAULT_SLOTS, SlotError)
         quiet, frequency = quiet_hours_from_mapping(slots_raw), frequency_cap_from_mapping(slots_raw)
+        if "quiet_hours" in raw:  # a deployment's own customer quiet hours, over those of slots.toml
+            quiet = quiet_hours_from_mapping({"quiet_hours": {"customer": raw["quiet_hours"]}})
     except SlotError as exc:
         raise PolicyError(str(exc)) from None
     robots = raw.get("robots", {})

@@ -60,9 +60,7 @@ async def login_page(request: web.Request) -> web.Response:
     redirect_uri, state = checked
     rows = []
     for member in sandbox_state(request.app).corp.members:
-        confirm = "/wwlogin/sso/confirm?" + urlencode(
-            {**request.query, "userid": member.userid}
-        )
+        confirm = "/wwlogin/sso/confirm?" + urlencode({**request.query, "userid": member.userid})
         rows.append(
             f'<li><a class="member" id="member-{html.escape(member.userid)}" href="{html.escape(confirm)}">'
             f"{html.escape(member.name)}</a> <small>{html.escape(member.userid)} · "
@@ -75,7 +73,7 @@ async def login_page(request: web.Request) -> web.Response:
         "<title>企业微信登录（模拟器）</title>"
         "<body style='font-family:sans-serif;max-width:480px;margin:2em auto;padding:0 1em'>"
         "<h1>企业微信登录</h1><p>模拟器：选择一位成员，代表该成员扫码并确认登录。（合成数据）</p>"
-        f"<ul>{''.join(rows)}</ul><p><a id=cancel href=\"{cancel}\">取消</a></p></body></html>"
+        f'<ul>{"".join(rows)}</ul><p><a id=cancel href="{cancel}">取消</a></p></body></html>'
     )
     return web.Response(text=body, content_type="text/html")
 

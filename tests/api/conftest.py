@@ -21,6 +21,7 @@ from bot.access.middleware import ACCESS
 from bot.db.models.access import CONSOLE_ROLES
 from bot.db.sample_data import load_sample_data
 from bot.embedded import EmbeddedStack, embedded_stack
+from tests.daytime import without_quiet_hours
 
 ADMIN_PASSWORD = "Synthetic-admin-pass-2026"
 MANAGER = "rm_zhangwei"  # a relationship manager of the synthetic corp
@@ -98,7 +99,8 @@ async def _body(resp: Any) -> Any:
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiCaller]:
+async def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ApiCaller]:
+    without_quiet_hours(tmp_path, monkeypatch)  # the scenarios watch campaigns reach the simulator
     url = f"sqlite+aiosqlite:///{tmp_path}/api.sqlite3"
     async with embedded_stack(database_url=url, overrides={"migrate_database": True}) as stack:
         await load_sample_data(stack.service[keys.DB], stack.corp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
 
 from bot.access.middleware import ACCESS
 from bot.access.roles import PERMISSIONS
@@ -34,6 +35,7 @@ async def test_the_document_lists_exactly_the_served_routes(api: ApiCaller) -> N
     status, doc = await api.call("GET", "/api/v1/openapi.json", role=None)
     assert status == 200  # public: a bank's integrators read it before they have a key
     assert doc["openapi"].startswith("3.1")
+    validate_openapi(doc)  # a valid OpenAPI 3.1 document, as client generators will read it
     documented = {(m, p) for p, item in doc["paths"].items() for m in item if m in METHODS}
     assert documented == _served(api)
     for path, item in doc["paths"].items():

@@ -16,6 +16,7 @@ import bot.embedded
 from bot import keys
 from bot.db.sample_data import load_sample_data
 from bot.embedded import EmbeddedStack, embedded_stack
+from tests.daytime import without_quiet_hours
 
 API_TOKEN = "test-api-token-synthetic"
 
@@ -24,6 +25,7 @@ API_TOKEN = "test-api-token-synthetic"
 async def scenario_stack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None = None
 ) -> AsyncIterator[EmbeddedStack]:
+    without_quiet_hours(tmp_path, monkeypatch)
     real = bot.embedded.sandbox_env
     monkeypatch.setattr(bot.embedded, "sandbox_env", lambda *a: {**real(*a), "WECOMBOT_API_TOKEN": API_TOKEN})
     url = database_url or f"sqlite+aiosqlite:///{tmp_path}/t.sqlite3"

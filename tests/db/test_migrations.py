@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import migrate
-from bot.db.models import AuditEntry, Base
+from bot.db.models import AuditEntry, Base, ChangeEntry
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
@@ -57,7 +57,7 @@ async def test_naive_timestamps_are_refused(sessionmaker: async_sessionmaker[Asy
             await session.commit()
 
 
-async def test_audit_log_refuses_updates_on_postgresql(
+async def test_audit_and_change_logs_refuse_changes_on_postgresql(
     migrated: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     if migrated.dialect.name != "postgresql":
@@ -68,4 +68,11 @@ async def test_audit_log_refuses_updates_on_postgresql(
         await session.commit()
         entry.rendered_text = "changed"
         with pytest.raises(DBAPIError, match="append-only"):
+            await session.commit()
+    async with sessionmaker() as session:  # the change log of the console and the API, likewise
+        change = ChangeEntry(actor="wecom:ops_liuyan", action="campaign.create", object_type="campaign")
+        session.add(change)
+        await session.commit()
+        await session.delete(change)
+        with pytest.raises(DBAPIError, match="change_log is append-only"):
             await session.commit()

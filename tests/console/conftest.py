@@ -1,0 +1,3 @@
+"""Console tests use the running service and callers of ``tests/api/conftest.py``."""
+
+from tests.api.conftest import api  # noqa: F401
