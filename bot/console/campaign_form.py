@@ -158,3 +158,54 @@ def to_form(campaign: Mapping[str, Any]) -> dict[str, Any]:
         "schedule_cron": schedule.get("cron", ""),
         "expires_at": expires,
     }
+
+
+OUTBOX_LABELS = {
+    "pending": "待发送",
+    "claimed": "发送中",
+    "sent": "已发出",
+    "failed": "失败",
+    "cancelled": "已撤回",
+    "expired": "已过期",
+}
+COVERAGE_LABELS = {
+    "tasks_created": "群发任务",
+    "tasks_confirmed": "经理已确认",
+    "tasks_failed": "任务失败",
+    "targets_planned": "计划触达",
+    "targets_delivered": "已送达",
+}
+
+
+def describe_audience(audience: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[str]:
+    """The audience spec as the lines an operator reads (客群、标签、客户群……)."""
+    names = names or {}
+    lines = [f"对象：{CHAT_TYPES.get(audience.get('chat_type', 'single'), audience.get('chat_type'))}"]
+    labelled = {
+        "segments": ("客群", lambda v: SEGMENTS.get(v, v)),
+        "tags": ("标签", str),
+        "groups": ("客户群", lambda v: names.get(v, v)),
+        "managers": ("理财经理", lambda v: names.get(v, v)),
+        "staff": ("员工", str),
+        "robots": ("内部群机器人", str),
+        "aum_bands": ("资产档位", str),
+    }
+    for key, (label, show) in labelled.items():
+        if audience.get(key):
+            lines.append(f"{label}：{'、'.join(show(v) for v in audience[key])}")
+    if audience.get("holders_of"):
+        lines.append(f"持有基金：{audience['holders_of']}")
+    if len(lines) == 1:
+        lines.append("不限客群（全部可触达客户）")
+    return lines
+
+
+def describe_schedule(schedule: Mapping[str, Any]) -> str:
+    kind = schedule.get("kind")
+    if kind == "once":
+        return f"一次：{_input_value(schedule.get('at')).replace('T', ' ')}（北京时间）"
+    if kind == "slot":
+        return f"随内容时段：{schedule.get('slot')}"
+    if kind == "cron":
+        return f"周期：{schedule.get('cron')}（cron，北京时间）"
+    return "—"

@@ -17,8 +17,12 @@ from bot.access.roles import allowed
 from bot.api.campaigns import STATUSES, book
 from bot.console.campaign_form import (
     CHANNEL_LABELS,
+    COVERAGE_LABELS,
     KIND_LABELS,
+    OUTBOX_LABELS,
     choices,
+    describe_audience,
+    describe_schedule,
     from_form,
     template_variables,
     to_form,
@@ -192,6 +196,10 @@ async def campaign_detail(request: web.Request) -> web.Response:
         campaign=campaign,
         preview=preview,
         coverage=delivered,
+        coverage_labels=COVERAGE_LABELS,
+        outbox_labels=OUTBOX_LABELS,
+        audience_lines=describe_audience(campaign["audience"] or {}),
+        schedule_text=describe_schedule(campaign["schedule"] or {}),
         history=await _history(request, campaign["id"]),
         may_edit=allowed(who, "campaigns.edit"),
         may_review=allowed(who, "campaigns.review") and campaign["author"] != who.who(),
