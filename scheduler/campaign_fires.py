@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import changes
 from bot.db.models import Campaign, CampaignSpec, Fire, Schedule
-from bot.delivery.audience import Audience
+from bot.delivery.audience import Audience, check_robots
 from bot.delivery.planner import Planner, PlanResult
 from scheduler.campaign_lifecycle import CORE_STATUS
 from scheduler.campaigns import CampaignBook
@@ -139,6 +139,7 @@ class FirePipeline:
         actor: changes.Actor | None = None,
     ) -> tuple[int, PlanResult]:
         """Event commentary at once: its own fire row (named after the event) and the same pipeline."""
+        check_robots(audience, self.planner.policy.robots)
         now = now or datetime.now(UTC)
         digest = hashlib.sha256(f"{event.get('title')}|{event.get('comment')}".encode()).hexdigest()[:12]
         name = f"event:{digest}"

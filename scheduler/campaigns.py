@@ -7,6 +7,7 @@ without queueing anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.access import changes
 from bot.db.models import Campaign, CampaignSpec, Fire, Fund, Outbox, Product
 from bot.delivery import quota
-from bot.delivery.audience import Audience, AudienceError
+from bot.delivery.audience import Audience, AudienceError, check_robots
 from bot.delivery.planner import DeliveryRequest, Planner
 from scheduler.campaign_lifecycle import CampaignError, NotFound, describe, gate_reject, transition
 from scheduler.slots import SHANGHAI, cron_trigger
@@ -105,6 +106,7 @@ class CampaignBook:
             raise CampaignError(f"template: no content_templates/campaigns/{template}/ template") from None
         try:
             audience = Audience.from_mapping(data.get("audience"))
+            check_robots(audience, self.planner.policy.robots)
         except AudienceError as exc:
             raise CampaignError(str(exc)) from None
         channel = data.get("channel", "mass_task")
@@ -198,7 +200,9 @@ class CampaignBook:
         return after
 
     async def _load(self, session: AsyncSession, ref: int | str) -> tuple[Campaign, CampaignSpec]:
-        where = Campaign.id == int(ref) if str(ref).isdigit() else Campaign.name == str(ref)
+        # Only ASCII digits are an id ("¹" is a digit to Python, not to int()); larger numbers are names.
+        by_id = bool(re.fullmatch(r"[0-9]{1,9}", str(ref)))
+        where = Campaign.id == int(ref) if by_id else Campaign.name == str(ref)
         row = (await session.execute(select(Campaign, CampaignSpec).join(CampaignSpec).where(where))).first()
         if row is None:
             raise NotFound(f"no campaign {ref!r}")

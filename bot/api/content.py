@@ -99,7 +99,7 @@ def slots_and_calendar(request: web.Request) -> tuple[Any, Any]:
         "area": {"type": "string", "maxLength": 64, "description": "top folder: slots, campaigns, ..."},
         "q": {"type": "string", "maxLength": 64, "description": "substring of the name"},
         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
-        "offset": {"type": "integer", "minimum": 0, "default": 0},
+        "offset": {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
     },
 )
 async def get_templates(request: web.Request) -> web.Response:

@@ -25,11 +25,11 @@ WHEN = {"type": "string", "maxLength": 40, "description": "ISO date (a Shanghai 
     query={
         "status": {"enum": list(OUTBOX_STATUSES)},
         "channel": {"enum": list(CHANNELS)},
-        "campaign": {"type": "integer", "minimum": 1, "description": "campaign id"},
+        "campaign": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "campaign id"},
         "since": WHEN,
         "until": WHEN | {"description": "ISO date (inclusive) or time (exclusive)"},
         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-        "offset": {"type": "integer", "minimum": 0, "default": 0},
+        "offset": {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
     },
 )
 async def get_deliveries(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 PAGING: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-    "offset": {"type": "integer", "minimum": 0, "default": 0},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
 }
 TEXT = {"type": "string", "maxLength": 200}
 DAY = {"type": "string", "maxLength": 40, "description": "ISO date (a Shanghai day) or time"}

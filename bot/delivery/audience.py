@@ -228,3 +228,11 @@ async def select_targets(
         await select_staff(session, audience, selection)
     selection.robots = list(audience.robots)
     return selection
+
+
+def check_robots(audience: Audience, known: Mapping[str, str]) -> None:
+    """Refuse robots that ``[delivery.robots]`` does not name, at planning time rather than at send time."""
+    unknown = [name for name in audience.robots if name not in known]
+    if unknown:
+        names = ", ".join(sorted(known)) or "none configured"
+        raise AudienceError(f"audience.robots: unknown robot(s) {', '.join(unknown)}; known: {names}")

@@ -131,3 +131,24 @@ async def test_unknown_campaign_is_404(api: ApiCaller) -> None:
         body = {"name": "x"} if method == "PATCH" else {}
         status, answer = await api.call(method, path, role="admin", json=body)
         assert status == 404 and "9999" in answer["error"], (method, path)
+
+
+async def test_unknown_robots_are_refused_when_planned_not_when_sent(api: ApiCaller) -> None:
+    body = {**NOTICE, "audience": {"chat_type": "none", "robots": ["no-such-team"]}}
+    status, answer = await api.call("POST", "/api/v1/campaigns", role="operations", json=body)
+    assert status == 400 and "no-such-team" in answer["error"]
+    event = {"event": {"title": "美联储议息", "comment": "维持利率不变。"}, "audience": {"robots": ["x"]}}
+    status, answer = await api.call("POST", "/api/v1/commentary", role="operations", json=event)
+    assert status == 400 and "audience.robots" in answer["error"]
+
+
+async def test_out_of_range_paging_is_bad_input(api: ApiCaller) -> None:
+    for path in ("/api/v1/customers", "/api/v1/accounts", "/api/v1/events", "/api/v1/deliveries"):
+        status, answer = await api.call("GET", f"{path}?offset=10359942516479985975296", role="admin")
+        assert status == 400 and answer["field"] == "offset", (path, answer)
+
+
+async def test_a_huge_campaign_number_is_just_unknown(api: ApiCaller) -> None:
+    for ref in ("999999999999999999999999999999", "%C2%B9"):  # a huge number, a superscript one
+        status, answer = await api.call("GET", f"/api/v1/campaigns/{ref}/coverage")
+        assert status == 404, answer
