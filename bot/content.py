@@ -33,6 +33,11 @@ CHANNEL_LIMITS: dict[str, int] = {
 }
 
 
+def content_hash(source: bytes) -> str:
+    """A template's version: 12 hex digits of the SHA-256 of its file, as the audit log records it."""
+    return hashlib.sha256(source).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
@@ -91,8 +96,7 @@ class Renderer:
 
     def version(self, name: str) -> str:
         if name not in self._versions:
-            source = (self.directory / name).read_bytes()
-            self._versions[name] = hashlib.sha256(source).hexdigest()[:12]
+            self._versions[name] = content_hash((self.directory / name).read_bytes())
         return self._versions[name]
 
     def render(

@@ -14,7 +14,6 @@ body can be matched to the messages that went out with it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keys
 from bot.access import changes
+from bot.content import content_hash
 from bot.db.models import ContentTemplate, TemplateVersion
 
 log = logging.getLogger("wecombot.content")
@@ -45,11 +45,6 @@ class DeployActor:
 
 
 DEPLOY = DeployActor()
-
-
-def content_hash(data: bytes) -> str:
-    """The version the Renderer gives a template's source (``Renderer.version``): 12 hex digits."""
-    return hashlib.sha256(data).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
