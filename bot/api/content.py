@@ -21,6 +21,7 @@ from bot.queries.schedules import day_schedule
 from bot.queries.templates import list_templates, template_detail
 from scheduler.calendar import load_calendar
 from scheduler.campaigns import CONTENT_KINDS
+from scheduler.pauses import UnknownSchedule, set_enabled
 from scheduler.slots import load_slots
 
 api = ApiRoutes("content")
@@ -188,3 +189,29 @@ async def get_schedules(request: web.Request) -> web.Response:
     day = parse_day(request[keys.PARAMS].get("day"), now)
     slots, calendar = slots_and_calendar(request)
     return json_response(await day_schedule(database(request), day, now, slots, calendar))
+
+
+@api.route(
+    "PATCH",
+    "/api/v1/schedules/{name}",
+    summary="Pause or resume a content slot (the scheduler is rebuilt at once)",
+    permission="content.publish",
+    body={
+        "type": "object",
+        "properties": {"enabled": {"type": "boolean"}},
+        "required": ["enabled"],
+        "additionalProperties": False,
+    },
+    responses={404: "no such slot"},
+)
+async def patch_schedule(request: web.Request) -> web.Response:
+    try:
+        result = await set_enabled(
+            database(request), request.match_info["name"], request[keys.BODY]["enabled"], principal(request)
+        )
+    except UnknownSchedule as exc:
+        raise ApiError(404, str(exc)) from None
+    service = request.app.get(keys.SCHEDULER)
+    if service is not None:
+        await service.reload()
+    return json_response(result)

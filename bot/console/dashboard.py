@@ -20,10 +20,11 @@ from bot.console.ops_labels import (
     OUTBOX_ORDER,
     SLOT_STATES,
 )
-from bot.console.render import needs, page, principal
+from bot.console.render import back, needs, page, principal
 from bot.queries.deliveries import confirmation_rate, daily_counts, list_deliveries
 from bot.queries.paging import SHANGHAI
 from bot.queries.schedules import day_schedule
+from scheduler.pauses import UnknownSchedule, set_enabled
 
 routes = web.RouteTableDef()
 CHART_DAYS = 14
@@ -65,3 +66,20 @@ async def dashboard(request: web.Request) -> web.Response:
         outbox_labels=OUTBOX_LABELS,
         channel_labels=CHANNEL_LABELS,
     )
+
+
+@routes.post("/console/schedules/{name}")
+@needs("content.publish")
+async def switch_slot(request: web.Request) -> web.Response:
+    """暂停 / 恢复 a content slot from the dashboard."""
+    form = await request.post()
+    enabled = form.get("enabled") == "true"
+    name = request.match_info["name"]
+    try:
+        await set_enabled(request.app[keys.DB], name, enabled, principal(request))
+    except UnknownSchedule:
+        raise back("/console/", err=f"没有栏目 {name}") from None
+    service = request.app.get(keys.SCHEDULER)
+    if service is not None:
+        await service.reload()
+    raise back("/console/", msg=f"栏目 {name} 已{'恢复' if enabled else '暂停'}。")
