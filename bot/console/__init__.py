@@ -22,6 +22,7 @@ from bot.console import (
     dashboard,
     journey_pages,
     people_pages,
+    publish_pages,
     sandbox_pages,
     signin,
 )
@@ -59,4 +60,5 @@ PAGES = (
     account_pages,
     content_pages,
     journey_pages,
+    publish_pages,
 )

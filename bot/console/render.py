@@ -20,6 +20,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/", "总览", "read"),
     ("/console/campaigns", "营销活动", "read"),
     ("/console/review", "审核队列", "campaigns.review"),
+    ("/console/publish", "内容发布", "content.publish"),
     ("/console/templates", "内容模板", "read"),
     ("/console/journeys", "客户旅程", "read"),
     ("/console/customers", "客户", "read"),
