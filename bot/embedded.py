@@ -44,7 +44,8 @@ def embedded_settings(
     raw.setdefault("server", {})["port"] = port
     raw["server"]["host"] = "127.0.0.1"
     # WeCom's sign-in page is the simulator's too: its address is the API base without /cgi-bin/.
-    raw.setdefault("console", {})["login_base"] = api_base.removesuffix("/").removesuffix("/cgi-bin")
+    sandbox = api_base.removesuffix("/").removesuffix("/cgi-bin")
+    raw.setdefault("console", {}).update(login_base=sandbox, oauth_base=sandbox)
     if api_token:
         raw.setdefault("service", {})["api_token"] = api_token
     return settings_from_raw(raw)

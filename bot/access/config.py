@@ -13,6 +13,8 @@ class ConsoleConfig:
     secure_cookies: bool = False  # set true behind HTTPS so the session cookie never travels in clear
     # WeCom's web sign-in (企业微信登录) host; the simulator's address in the demo and the tests.
     login_base: str = "https://login.work.weixin.qq.com"
+    # OAuth2 inside the WeCom client (网页授权): a page opened in WeCom signs the member in silently.
+    oauth_base: str = "https://open.weixin.qq.com"
     # The address staff reach the console at, for the sign-in redirect; empty = taken from the request.
     public_url: str = ""
 
@@ -26,8 +28,15 @@ class ConsoleConfig:
         if not isinstance(secure, bool):
             raise SettingsError(f"[console] secure_cookies: true or false, not {secure!r}")
         login_base = raw.get("login_base", cls.login_base)
+        oauth_base = raw.get("oauth_base", cls.oauth_base)
         public_url = raw.get("public_url", "")
-        for name, value in (("login_base", login_base), ("public_url", public_url)):
+        for name, value in (
+            ("login_base", login_base),
+            ("oauth_base", oauth_base),
+            ("public_url", public_url),
+        ):
             if not isinstance(value, str) or (value and not value.startswith(("http://", "https://"))):
                 raise SettingsError(f"[console] {name}: an http(s) URL, not {value!r}")
-        return cls(float(hours), secure, login_base.rstrip("/"), public_url.rstrip("/"))
+        return cls(
+            float(hours), secure, login_base.rstrip("/"), oauth_base.rstrip("/"), public_url.rstrip("/")
+        )

@@ -1,5 +1,10 @@
 """Sign-in pages: a local account (for first set-up), or WeCom's web sign-in (企业微信登录, OAuth2 code flow).
 
+In a browser the member scans a QR code on WeCom's sign-in page (``wwlogin/sso/login``); inside the
+WeCom client (its User-Agent carries ``wxwork/``) the page goes through WeCom's OAuth2
+(``connect/oauth2/authorize``, ``snsapi_base``) and the member is signed in without scanning. Both
+come back with a code.
+
 WeCom flow: ``/console/login/wecom`` stores a one-time ``state`` and sends the browser to WeCom's sign-in
 page; WeCom sends it back to ``/console/login/wecom/done?code=...&state=...``; the code is exchanged with
 ``auth/getuserinfo`` for the member's userid, and the member gets the role of their account or staff row.
@@ -8,6 +13,7 @@ page; WeCom sends it back to ``/console/login/wecom/done?code=...&state=...``; t
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -20,6 +26,7 @@ from bot.access.sessions import COOKIE
 from bot.wecom.errors import WeComError
 
 log = logging.getLogger("wecombot.console")
+IN_WECOM = re.compile(r"\bwxwork/", re.IGNORECASE)  # the WeCom client's User-Agent mark
 routes = web.RouteTableDef()
 
 
@@ -88,12 +95,26 @@ async def login_wecom(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     state = await access.sessions.new_login_state(_safe_next(request.query.get("next")))
     base = access.config.public_url or f"{request.scheme}://{request.host}"
+    redirect_uri = base + "/console/login/wecom/done"
+    if IN_WECOM.search(request.headers.get("User-Agent", "")):
+        # Opened inside the WeCom client (a manager on the phone): OAuth2, no QR code to scan.
+        query = urlencode(
+            {
+                "appid": settings.wecom.corp_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": "snsapi_base",
+                "state": state,
+                "agentid": settings.wecom.agent_id,
+            }
+        )
+        raise web.HTTPFound(f"{access.config.oauth_base}/connect/oauth2/authorize?{query}#wechat_redirect")
     query = urlencode(
         {
             "login_type": "CorpApp",
             "appid": settings.wecom.corp_id,
             "agentid": settings.wecom.agent_id,
-            "redirect_uri": base + "/console/login/wecom/done",
+            "redirect_uri": redirect_uri,
             "state": state,
         }
     )

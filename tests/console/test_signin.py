@@ -111,3 +111,22 @@ async def test_sign_out_ends_the_session(api: ApiCaller) -> None:
     ) as resp:
         assert resp.url.path == "/console/login"
     assert (await admin.call("GET", "/api/v1/me"))[0] == 401
+
+
+async def test_inside_the_wecom_client_oauth2_signs_the_member_in(api: ApiCaller) -> None:
+    """A manager opening the console in WeCom on the phone: OAuth2 (snsapi_base), no QR code."""
+    wecom_client = {
+        "User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.22 MicroMessenger/7.0.1"
+    }
+    async with _jar() as http:
+        start = api.stack.service_url + "/console/login/wecom?next=/console/customers"
+        async with http.get(start, headers=wecom_client, allow_redirects=False) as resp:
+            location = resp.headers["Location"]
+        assert location.startswith(api.stack.sandbox_url + "/connect/oauth2/authorize?")
+        assert "scope=snsapi_base" in location and location.endswith("#wechat_redirect")
+        async with http.get(location.split("#")[0]) as resp:
+            page = await resp.text()
+        link = re.search(r'href="(/connect/oauth2/confirm[^"]*userid=rm_zhangwei[^"]*)"', page).group(1)
+        async with http.get(api.stack.sandbox_url + link.replace("&amp;", "&")) as resp:
+            assert resp.url.path == "/console/customers"
+            assert "张伟" in await resp.text()
