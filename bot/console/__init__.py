@@ -43,6 +43,24 @@ def setup_console(app: web.Application) -> None:
     for module in PAGES:
         app.router.add_routes(module.routes)
     app.router.add_get("/console", _to_dashboard)
+    app.on_response_prepare.append(_security_headers)
+
+
+# Pages show customers' names and holdings: never framed, never cached, no scripts from anywhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "script-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith("/console") and not request.path.startswith("/console/static/"):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
 
 
 async def _to_dashboard(request: web.Request) -> web.StreamResponse:

@@ -130,3 +130,12 @@ async def test_inside_the_wecom_client_oauth2_signs_the_member_in(api: ApiCaller
         async with http.get(api.stack.sandbox_url + link.replace("&amp;", "&")) as resp:
             assert resp.url.path == "/console/customers"
             assert "张伟" in await resp.text()
+
+
+async def test_console_pages_are_not_framed_cached_or_scripted(api: ApiCaller) -> None:
+    admin = await api.local()
+    for path in ("/console/", "/console/customers", "/console/login"):
+        async with admin.http.get(admin.base + path) as resp:
+            assert resp.headers["X-Frame-Options"] == "DENY"
+            assert "script-src 'none'" in resp.headers["Content-Security-Policy"]
+            assert resp.headers["Cache-Control"] == "no-store"
