@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,10 @@ async def _body(resp: Any) -> Any:
     return await resp.text()
 
 
-@pytest.fixture
-async def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ApiCaller]:
-    without_quiet_hours(tmp_path, monkeypatch)  # the scenarios watch campaigns reach the simulator
-    url = f"sqlite+aiosqlite:///{tmp_path}/api.sqlite3"
-    async with embedded_stack(database_url=url, overrides={"migrate_database": True}) as stack:
+@asynccontextmanager
+async def running_api(database_url: str, overrides: dict[str, Any]) -> AsyncIterator[ApiCaller]:
+    """The stack on ``database_url`` (or the session factory in ``overrides["db"]``), with callers."""
+    async with embedded_stack(database_url=database_url, overrides=overrides) as stack:
         await load_sample_data(stack.service[keys.DB], stack.corp)
         accounts = stack.service[ACCESS].accounts
         await accounts.create_account(kind="local", username="admin", role="admin", password=ADMIN_PASSWORD)
@@ -113,3 +113,11 @@ async def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
         finally:
             for session in caller.sessions:
                 await session.close()
+
+
+@pytest.fixture
+async def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ApiCaller]:
+    without_quiet_hours(tmp_path, monkeypatch)  # the scenarios watch campaigns reach the simulator
+    url = f"sqlite+aiosqlite:///{tmp_path}/api.sqlite3"
+    async with running_api(url, {"migrate_database": True}) as caller:
+        yield caller
