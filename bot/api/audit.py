@@ -30,20 +30,7 @@ api = ApiRoutes("audit")
     | PAGING,
 )
 async def get_audit_messages(request: web.Request) -> web.Response:
-    params = request[keys.PARAMS]
-    result = await answer(
-        search_messages(
-            database(request),
-            q=params.get("q"),
-            channel=params.get("channel"),
-            target=params.get("target"),
-            since=params.get("since"),
-            until=params.get("until"),
-            limit=params["limit"],
-            offset=params["offset"],
-        )
-    )
-    return json_response(result)
+    return json_response(await answer(search_messages(database(request), **request[keys.PARAMS])))
 
 
 @api.route(
@@ -62,18 +49,4 @@ async def get_audit_messages(request: web.Request) -> web.Response:
     | PAGING,
 )
 async def get_audit_changes(request: web.Request) -> web.Response:
-    params = request[keys.PARAMS]
-    result = await answer(
-        search_changes(
-            database(request),
-            q=params.get("q"),
-            actor=params.get("actor"),
-            action=params.get("action"),
-            object_type=params.get("object_type"),
-            since=params.get("since"),
-            until=params.get("until"),
-            limit=params["limit"],
-            offset=params["offset"],
-        )
-    )
-    return json_response(result)
+    return json_response(await answer(search_changes(database(request), **request[keys.PARAMS])))

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.api.campaigns import AUDIENCE, pipeline
+from bot.api.reading import database
 from bot.api.spec import ApiError, ApiRoutes, json_response, principal
 from bot.delivery.audience import Audience, AudienceError
 from bot.queries.paging import SHANGHAI, QueryError
@@ -61,13 +62,6 @@ AUDIENCE_PREVIEW = {
     "required": ["audience"],
     "additionalProperties": False,
 }
-
-
-def database(request: web.Request) -> Any:
-    db = request.app[keys.DB]
-    if db is None:
-        raise ApiError(503, "no database")
-    return db
 
 
 def bad_query(exc: QueryError) -> web.HTTPException:

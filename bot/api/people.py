@@ -31,20 +31,8 @@ api = ApiRoutes("people")
     | PAGING,
 )
 async def get_customers(request: web.Request) -> web.Response:
-    params = request[keys.PARAMS]
-    result = await answer(
-        list_customers(
-            database(request),
-            scope=scope(request),
-            q=params.get("q"),
-            segment=params.get("segment"),
-            manager=params.get("manager"),
-            tag=params.get("tag"),
-            limit=params["limit"],
-            offset=params["offset"],
-        )
-    )
-    return json_response(result)
+    query = list_customers(database(request), scope=scope(request), **request[keys.PARAMS])
+    return json_response(await answer(query))
 
 
 @api.route(
@@ -74,18 +62,8 @@ async def get_customer(request: web.Request) -> web.Response:
     | PAGING,
 )
 async def get_groups(request: web.Request) -> web.Response:
-    params = request[keys.PARAMS]
-    result = await answer(
-        list_groups(
-            database(request),
-            scope=scope(request),
-            q=params.get("q"),
-            owner=params.get("owner"),
-            limit=params["limit"],
-            offset=params["offset"],
-        )
-    )
-    return json_response(result)
+    query = list_groups(database(request), scope=scope(request), **request[keys.PARAMS])
+    return json_response(await answer(query))
 
 
 @api.route(
