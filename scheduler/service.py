@@ -221,6 +221,13 @@ class SchedulerService:
         return self.runner.next_fire_times() if self.runner else {}
 
 
+async def reload_scheduler(app: web.Application) -> None:
+    """Rebuild the running scheduler from its rows after a change (a campaign or a slot); no-op when off."""
+    service = app.get(keys.SCHEDULER)
+    if service is not None:
+        await service.reload()
+
+
 def build_service(app: web.Application, **kwargs: Any) -> SchedulerService | None:
     """The service from the app's resources, or None when there is no database."""
     resources = app[keys.DISPATCHER].resources

@@ -18,6 +18,7 @@ from bot.delivery.receipts import coverage
 from scheduler.campaign_fires import FirePipeline
 from scheduler.campaign_lifecycle import CampaignError, NotFound
 from scheduler.campaigns import CHANNELS, CONTENT_KINDS, CampaignBook, NotEditable
+from scheduler.service import reload_scheduler
 from scheduler.slots import load_slots
 
 api = ApiRoutes("campaigns")
@@ -101,12 +102,6 @@ def pipeline(request: web.Request) -> FirePipeline:
 
 def book(request: web.Request) -> CampaignBook:
     return pipeline(request).book
-
-
-async def _reload(request: web.Request) -> None:
-    service = request.app.get(keys.SCHEDULER)
-    if service is not None:
-        await service.reload()
 
 
 @api.route(
@@ -226,7 +221,7 @@ def _action_route(action: str) -> None:
             raise ApiError(404, str(exc)) from None
         except CampaignError as exc:
             raise ApiError(409, str(exc)) from None
-        await _reload(request)
+        await reload_scheduler(request.app)
         return json_response(result)
 
 

@@ -23,6 +23,7 @@ from bot.queries.templates import list_templates, template_detail
 from scheduler.calendar import load_calendar
 from scheduler.campaigns import CONTENT_KINDS
 from scheduler.pauses import UnknownSchedule, set_enabled
+from scheduler.service import reload_scheduler
 from scheduler.slots import load_slots
 
 api = ApiRoutes("content")
@@ -205,7 +206,5 @@ async def patch_schedule(request: web.Request) -> web.Response:
         )
     except UnknownSchedule as exc:
         raise ApiError(404, str(exc)) from None
-    service = request.app.get(keys.SCHEDULER)
-    if service is not None:
-        await service.reload()
+    await reload_scheduler(request.app)
     return json_response(result)

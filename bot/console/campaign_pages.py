@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.access.roles import allowed
-from bot.api.campaigns import STATUSES, book
+from bot.api.campaigns import ACTION_PERMISSION, STATUSES, book
 from bot.console.campaign_form import (
     CHANNEL_LABELS,
     COVERAGE_LABELS,
@@ -32,6 +32,7 @@ from bot.db.models.access import ChangeEntry
 from bot.delivery.receipts import coverage
 from scheduler.campaign_lifecycle import CampaignError, NotFound
 from scheduler.campaigns import EDITABLE
+from scheduler.service import reload_scheduler
 
 routes = web.RouteTableDef()
 STATUS_LABELS = {
@@ -210,7 +211,7 @@ async def campaign_detail(request: web.Request) -> web.Response:
 @routes.post("/console/campaigns/{ref}/{action:submit|approve|reject|cancel}")
 async def campaign_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
-    permission = "campaigns.review" if action in ("approve", "reject") else "campaigns.edit"
+    permission = ACTION_PERMISSION[action]
     campaign = await _campaign(request)
     where = f"/console/campaigns/{campaign['id']}"
     who = principal(request)
@@ -224,9 +225,7 @@ async def campaign_action(request: web.Request) -> web.Response:
         result = await book(request).act(campaign["id"], action, who=who.who(), reason=reason, actor=who)
     except CampaignError as exc:
         raise back(where, err=f"操作未完成：{exc}") from None
-    service = request.app.get(keys.SCHEDULER)
-    if service is not None:
-        await service.reload()
+    await reload_scheduler(request.app)
     if action == "submit":
         status = result["status"]
         raise back(where if status != "rejected" else where + "/edit", msg=SUBMIT_NOTICE.get(status, ""))

@@ -25,6 +25,7 @@ from bot.queries.deliveries import confirmation_rate, daily_counts, list_deliver
 from bot.queries.paging import SHANGHAI
 from bot.queries.schedules import day_schedule
 from scheduler.pauses import UnknownSchedule, set_enabled
+from scheduler.service import reload_scheduler
 
 routes = web.RouteTableDef()
 CHART_DAYS = 14
@@ -79,7 +80,5 @@ async def switch_slot(request: web.Request) -> web.Response:
         await set_enabled(request.app[keys.DB], name, enabled, principal(request))
     except UnknownSchedule:
         raise back("/console/", err=f"没有栏目 {name}") from None
-    service = request.app.get(keys.SCHEDULER)
-    if service is not None:
-        await service.reload()
+    await reload_scheduler(request.app)
     raise back("/console/", msg=f"栏目 {name} 已{'恢复' if enabled else '暂停'}。")
