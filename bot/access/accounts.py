@@ -178,37 +178,42 @@ class AccountBook:
     async def sign_in_wecom(self, userid: str) -> Principal | None:
         """A member WeCom vouched for: their account's role, else the role their staff row implies."""
         async with self.sessions() as session, session.begin():
-            account = await self._account(session, userid)
-            staff = await session.get(Staff, userid)
-            name = staff.name if staff is not None else ""
-            if account is not None and account.kind == "wecom":
-                if not account.active:
-                    return None
+            principal, account = await self._person(session, "wecom", userid)
+            if account is not None:
                 account.last_login_at = utcnow()
-                return Principal("wecom", userid, account.role, account.display_name or name)
-            if staff is None or not staff.active or staff.role not in STAFF_ROLE_TO_CONSOLE:
-                return None
-            return Principal("wecom", userid, STAFF_ROLE_TO_CONSOLE[staff.role], name)
+            return principal
 
     async def current(self, kind: str, name: str) -> Principal | None:
         """Re-read a signed-in person on each request, so a disabled account or a new role counts at once."""
+        async with self.sessions() as session:
+            return (await self._person(session, kind, name))[0]
+
+    async def _person(
+        self, session: AsyncSession, kind: str, name: str
+    ) -> tuple[Principal | None, ConsoleAccount | None]:
+        """Who ``name`` is now, and their account if they have one of this kind.
+
+        A local account must exist and be active. A WeCom member's own account decides; without one, an
+        active staff row with a console role lets them in.
+        """
+        account = await self._account(session, name)
+        if account is not None and account.kind != kind:
+            account = None
         if kind == "local":
-            async with self.sessions() as session:
-                account = await self._account(session, name)
-            if account is None or account.kind != "local" or not account.active:
-                return None
-            return Principal("local", name, account.role, account.display_name)
-        if kind == "wecom":
-            async with self.sessions() as session:
-                account = await self._account(session, name)
-                staff = await session.get(Staff, name)
-            if account is not None and account.kind == "wecom":
-                shown = account.display_name or (staff.name if staff else "")
-                return Principal("wecom", name, account.role, shown) if account.active else None
-            if staff is None or not staff.active or staff.role not in STAFF_ROLE_TO_CONSOLE:
-                return None
-            return Principal("wecom", name, STAFF_ROLE_TO_CONSOLE[staff.role], staff.name)
-        return None
+            if account is None or not account.active:
+                return None, None
+            return Principal("local", name, account.role, account.display_name), account
+        if kind != "wecom":
+            return None, None
+        staff = await session.get(Staff, name)
+        if account is not None:
+            shown = account.display_name or (staff.name if staff else "")
+            return (
+                (Principal("wecom", name, account.role, shown), account) if account.active else (None, None)
+            )
+        if staff is None or not staff.active or staff.role not in STAFF_ROLE_TO_CONSOLE:
+            return None, None
+        return Principal("wecom", name, STAFF_ROLE_TO_CONSOLE[staff.role], staff.name), None
 
     # -- bank systems ---------------------------------------------------------------------------
     async def create_key(self, name: object, role: object, by: changes.Actor | None = None) -> dict[str, Any]:
