@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aiohttp import FormData
 from sqlalchemy import select
 
 from bot import keys
@@ -27,9 +26,8 @@ async def test_pause_and_resume_a_slot(api: ApiCaller) -> None:
     assert "slot:evening_notes" not in service.next_fire_times()  # the scheduler no longer runs it
 
     ops = await api.browser("ops_liuyan")
-    form = FormData({"csrf_token": ops.csrf, "enabled": "true"})
-    async with ops.http.post(ops.base + "/console/schedules/evening_notes", data=form) as resp:
-        assert resp.status == 200 and "已恢复" in await resp.text()
+    status, _, page = await ops.submit("/console/schedules/evening_notes", {"enabled": "true"})
+    assert status == 200 and "已恢复" in page
     assert (await _slot(api, "evening_notes"))["enabled"] is True
     assert "slot:evening_notes" in service.next_fire_times()
 

@@ -17,12 +17,6 @@ async def _get(who: SignedIn, path: str) -> tuple[int, str]:
         return resp.status, await resp.text()
 
 
-async def _post(who: SignedIn, path: str, form: dict[str, str]) -> tuple[int, str]:
-    """Submit a form; redirects are followed, so the answer is the page the browser lands on."""
-    async with who.http.post(who.base + path, data={"csrf_token": who.csrf, **form}) as resp:
-        return resp.status, await resp.text()
-
-
 async def test_the_audit_page_searches_messages_and_changes(api: ApiCaller) -> None:
     async with api.stack.service[keys.DB]() as session, session.begin():
         session.add(
@@ -67,7 +61,7 @@ async def test_accounts_page_is_for_admins_only(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
     status, html = await _get(ops, "/console/accounts")
     assert status == 403 and "无权限" in html
-    status, html = await _post(ops, "/console/api_keys", {"name": "sneaky", "role": "admin"})
+    status, _, html = await ops.submit("/console/api_keys", {"name": "sneaky", "role": "admin"})
     assert status == 403
     status, body = await api.call("GET", "/api/v1/api_keys", role="admin")
     assert "sneaky" not in {k["name"] for k in body["api_keys"]}
@@ -88,7 +82,7 @@ async def test_an_admin_adds_an_account_that_then_signs_in(api: ApiCaller) -> No
         "role": "operations",
         "password": PASSWORD,
     }
-    status, html = await _post(admin, "/console/accounts", form)
+    status, _, html = await admin.submit("/console/accounts", form)
     assert status == 200 and "已添加账号 branch_ops（运营）" in html
     assert 'data-username="branch_ops"' in html
 
@@ -96,25 +90,29 @@ async def test_an_admin_adds_an_account_that_then_signs_in(api: ApiCaller) -> No
     status, html = await _get(ops, "/console/")
     assert status == 200 and "分行运营" in html
 
-    status, html = await _post(admin, "/console/accounts", form)
+    status, _, html = await admin.submit("/console/accounts", form)
     assert "该用户名已有账号" in html
-    status, html = await _post(admin, "/console/accounts", form | {"username": "weak_one", "password": "abc"})
+    status, _, html = await admin.submit(
+        "/console/accounts", form | {"username": "weak_one", "password": "abc"}
+    )
     assert "密码至少 10 位" in html
 
     status, _ = await _get(ops, "/console/accounts")
     assert status == 403
-    status, html = await _post(admin, "/console/accounts/branch_ops", {"action": "role", "role": "reviewer"})
+    status, _, html = await admin.submit(
+        "/console/accounts/branch_ops", {"action": "role", "role": "reviewer"}
+    )
     assert "账号 branch_ops 角色已改为合规审核" in html
     status, html = await _get(ops, "/console/audit")
     assert status == 200 and "<h1>审计日志</h1>" in html  # the new role counts at once
-    status, html = await _post(admin, "/console/accounts/branch_ops", {"action": "disable"})
+    status, _, html = await admin.submit("/console/accounts/branch_ops", {"action": "disable"})
     assert "账号 branch_ops 已停用" in html
     async with ops.http.get(ops.base + "/console/", allow_redirects=False) as resp:
         assert resp.status == 302 and "/console/login" in resp.headers["Location"]  # signed out at once
-    status, html = await _post(admin, "/console/accounts/branch_ops", {"action": "enable"})
+    status, _, html = await admin.submit("/console/accounts/branch_ops", {"action": "enable"})
     assert "账号 branch_ops 已启用" in html
 
-    status, html = await _post(admin, "/console/accounts/admin", {"action": "disable"})
+    status, _, html = await admin.submit("/console/accounts/admin", {"action": "disable"})
     assert "不能停用自己的账号" in html
 
     status, log = await api.call("GET", "/api/v1/audit/changes?q=branch_ops", role="reviewer")
@@ -123,7 +121,7 @@ async def test_an_admin_adds_an_account_that_then_signs_in(api: ApiCaller) -> No
 
 async def test_a_key_made_in_the_console_is_shown_once_and_can_be_revoked(api: ApiCaller) -> None:
     admin = await api.local()
-    status, html = await _post(admin, "/console/api_keys", {"name": "core-banking", "role": "operations"})
+    status, _, html = await admin.submit("/console/api_keys", {"name": "core-banking", "role": "operations"})
     assert status == 200 and "API 密钥已创建" in html and "请立即复制" in html
     plain = re.search(r'id="plain-key" value="([^"]+)"', html)
     assert plain, html
@@ -136,10 +134,10 @@ async def test_a_key_made_in_the_console_is_shown_once_and_can_be_revoked(api: A
     status, html = await _get(admin, "/console/accounts")
     assert 'data-key="core-banking"' in html and key not in html
 
-    status, html = await _post(admin, "/console/api_keys/core-banking/revoke", {})
+    status, _, html = await admin.submit("/console/api_keys/core-banking/revoke", {})
     assert "已吊销 API 密钥 core-banking" in html
     status, _ = await api.call("GET", "/api/v1/me", role=None, headers=bearer)
     assert status == 401
 
-    status, html = await _post(admin, "/console/api_keys", {"name": "core-banking", "role": "operations"})
+    status, _, html = await admin.submit("/console/api_keys", {"name": "core-banking", "role": "operations"})
     assert "已有同名 API 密钥" in html

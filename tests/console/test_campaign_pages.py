@@ -5,26 +5,10 @@ from __future__ import annotations
 
 import re
 
-from aiohttp import FormData
-
 from tests.api.conftest import ApiCaller, SignedIn
 
 PROMISE = "本产品保本保收益，稳赚不赔！"
 CLEAN = "本周六下午举办养老规划沙龙，欢迎预约参加。"
-
-
-def _form(signed: SignedIn, **fields: str | list[str]) -> FormData:
-    data = FormData()
-    data.add_field("csrf_token", signed.csrf)
-    for name, value in fields.items():
-        for item in value if isinstance(value, list) else [value]:
-            data.add_field(name, item)
-    return data
-
-
-async def _post(signed: SignedIn, path: str, **fields: str | list[str]) -> tuple[int, str, str]:
-    async with signed.http.post(signed.base + path, data=_form(signed, **fields)) as resp:
-        return resp.status, resp.url.path, await resp.text()
 
 
 async def _get(signed: SignedIn, path: str) -> tuple[int, str]:
@@ -47,25 +31,25 @@ NEW = {
 
 async def test_finding_fix_submit_and_approve_by_a_second_person(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    status, path, page = await _post(ops, "/console/campaigns/new", **NEW)
+    status, path, page = await ops.submit("/console/campaigns/new", NEW)
     assert status == 200 and path.endswith("/edit"), page
     campaign_id = re.search(r"/console/campaigns/(\d+)/edit", path).group(1)
     assert "合规检查未通过" in page and 'class="finding"' in page
     assert 'id="submit" disabled' in page  # cannot submit while the content is blocked
 
     fixed = {**NEW, "var_body": CLEAN}
-    status, path, page = await _post(ops, f"/console/campaigns/{campaign_id}/edit", **fixed)
+    status, path, page = await ops.submit(f"/console/campaigns/{campaign_id}/edit", fixed)
     assert status == 200 and "合规检查通过" in page and 'class="finding"' not in page
     assert CLEAN in page  # the phone frames show the new text
 
-    status, path, page = await _post(ops, f"/console/campaigns/{campaign_id}/submit")
+    status, path, page = await ops.submit(f"/console/campaigns/{campaign_id}/submit")
     assert path == f"/console/campaigns/{campaign_id}" and 'data-status="submitted"' in page
     assert 'id="approve"' not in page  # operations cannot approve, and not their own
 
     reviewer = await api.browser("cmp_zhouqi")
     status, queue = await _get(reviewer, "/console/review")
     assert status == 200 and NEW["name"] in queue
-    status, path, page = await _post(reviewer, f"/console/campaigns/{campaign_id}/approve")
+    status, path, page = await reviewer.submit(f"/console/campaigns/{campaign_id}/approve")
     assert 'data-status="scheduled"' in page, page
 
     status, campaign = await api.call("GET", f"/api/v1/campaigns/{campaign_id}")
@@ -86,18 +70,14 @@ async def test_a_reviewer_cannot_create_and_a_manager_cannot_review(api: ApiCall
 
 async def test_a_form_without_the_csrf_token_is_refused(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    data = FormData()
-    for name, value in NEW.items():
-        for item in value if isinstance(value, list) else [value]:
-            data.add_field(name, item)
-    async with ops.http.post(ops.base + "/console/campaigns/new", data=data) as resp:
-        assert resp.status == 403
+    status, _, _ = await ops.submit("/console/campaigns/new", NEW, csrf=False)
+    assert status == 403
     _, listed = await api.call("GET", "/api/v1/campaigns")
     assert listed["campaigns"] == []
 
 
 async def test_bad_input_keeps_the_form_and_says_what_is_wrong(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    status, _, page = await _post(ops, "/console/campaigns/new", **{**NEW, "schedule_at": "明天"})
+    status, _, page = await ops.submit("/console/campaigns/new", {**NEW, "schedule_at": "明天"})
     assert status == 400 and "发送时间" in page
     assert NEW["name"] in page  # what was typed is still there

@@ -8,12 +8,7 @@ from sqlalchemy import func, select
 
 from bot import keys
 from bot.db.models import ChangeEntry, MarketInput, Outbox
-from tests.api.conftest import ApiCaller, SignedIn
-
-
-async def _post(signed: SignedIn, path: str, form: dict[str, str]) -> tuple[int, str]:
-    async with signed.http.post(signed.base + path, data={"csrf_token": signed.csrf, **form}) as resp:
-        return resp.status, await resp.text()
+from tests.api.conftest import ApiCaller
 
 
 async def _outbox_rows(api: ApiCaller) -> int:
@@ -24,8 +19,7 @@ async def _outbox_rows(api: ApiCaller) -> int:
 async def test_commentary_with_a_promise_is_stopped_with_its_finding(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
     before = await _outbox_rows(api)
-    status, page = await _post(
-        ops,
+    status, _, page = await ops.submit(
         "/console/publish/commentary",
         {
             "title": "央行降准",
@@ -41,8 +35,7 @@ async def test_commentary_with_a_promise_is_stopped_with_its_finding(api: ApiCal
 
 async def test_clean_commentary_is_queued_and_logged(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    status, page = await _post(
-        ops,
+    status, _, page = await ops.submit(
         "/console/publish/commentary",
         {
             "title": "央行降准",
@@ -75,7 +68,7 @@ async def test_market_inputs_in_percent_are_stored_as_decimals(api: ApiCaller) -
         "index_change_1": "-0.18%",
         "news_title_0": "（测试）央行开展逆回购操作",
     }
-    status, page = await _post(ops, "/console/publish/market_inputs", form)
+    status, _, page = await ops.submit("/console/publish/market_inputs", form)
     assert status == 200 and "市场数据已保存" in page
     async with api.stack.service[keys.DB]() as session:
         row = (
@@ -88,9 +81,9 @@ async def test_market_inputs_in_percent_are_stored_as_decimals(api: ApiCaller) -
     ]
     assert row.data["news"] == [{"title": "（测试）央行开展逆回购操作"}]
 
-    status, page = await _post(ops, "/console/publish/market_inputs", {**form, "index_close_0": "三千点"})
+    status, _, page = await ops.submit("/console/publish/market_inputs", {**form, "index_close_0": "三千点"})
     assert status == 400 and "请填写数字" in page
-    status, page = await _post(ops, "/console/publish/market_inputs", {**form, "index_change_0": "35"})
+    status, _, page = await ops.submit("/console/publish/market_inputs", {**form, "index_change_0": "35"})
     assert status == 400 and "change" in page  # 35% is a typo, not a day's move
 
 

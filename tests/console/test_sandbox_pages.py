@@ -8,13 +8,7 @@ import re
 
 from aiohttp import ClientSession
 
-from tests.api.conftest import ApiCaller, SignedIn
-
-
-async def _post(signed: SignedIn, path: str, **form: str) -> tuple[int, str, str]:
-    data = {"csrf_token": signed.csrf, **form}
-    async with signed.http.post(signed.base + path, data=data) as resp:
-        return resp.status, str(resp.url), await resp.text()
+from tests.api.conftest import ApiCaller
 
 
 async def _sandbox(api: ApiCaller, path: str) -> list[dict]:
@@ -25,7 +19,7 @@ async def _sandbox(api: ApiCaller, path: str) -> list[dict]:
 
 async def test_adding_a_customer_triggers_the_welcome(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    status, _, page = await _post(ops, "/console/sandbox/add_contact", userid="rm_zhangwei")
+    status, _, page = await ops.submit("/console/sandbox/add_contact", {"userid": "rm_zhangwei"})
     assert status == 200 and "已添加客户" in page
     external_userid = re.search(r"已添加客户 (\w+)", page).group(1)
     for _ in range(100):
@@ -39,9 +33,11 @@ async def test_adding_a_customer_triggers_the_welcome(api: ApiCaller) -> None:
 
 async def test_a_bad_action_is_reported_not_crashed(api: ApiCaller) -> None:
     ops = await api.browser("ops_liuyan")
-    status, _, page = await _post(ops, "/console/sandbox/add_contact", userid="nobody")
+    status, _, page = await ops.submit("/console/sandbox/add_contact", {"userid": "nobody"})
     assert status == 200 and "添加失败" in page
-    status, _, page = await _post(ops, "/console/sandbox/confirm", msgid="no-such-task", userid="rm_zhangwei")
+    status, _, page = await ops.submit(
+        "/console/sandbox/confirm", {"msgid": "no-such-task", "userid": "rm_zhangwei"}
+    )
     assert status == 200 and "确认失败" in page
 
 
