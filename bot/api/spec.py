@@ -86,9 +86,15 @@ def _field(error: Any) -> str:
     return path
 
 
-def validate(schema: Mapping[str, Any], value: Any, where: str, field: str | None = None) -> None:
+def validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """A checked, ready validator, built once when a route is declared (a bad schema fails at import)."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate(checker: Draft202012Validator, value: Any, where: str, field: str | None = None) -> None:
     """Raise a 400 naming the first wrong field (``field`` names a scalar such as a query parameter)."""
-    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    errors = sorted(checker.iter_errors(value), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         name = _field(first)
@@ -109,12 +115,16 @@ def _convert(name: str, raw: str, schema: Mapping[str, Any]) -> Any:
     return raw
 
 
-def parse_query(request: web.Request, spec: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def parse_query(
+    request: web.Request,
+    spec: Mapping[str, Mapping[str, Any]],
+    checkers: Mapping[str, Draft202012Validator],
+) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for name, schema in spec.items():
         if name in request.query:
             value = _convert(name, request.query[name], schema)
-            validate(schema, value, f"query {name}", name)
+            validate(checkers[name], value, f"query {name}", name)
             params[name] = value
         elif "default" in schema:
             params[name] = schema["default"]
@@ -153,15 +163,18 @@ class ApiRoutes:
             method, documented, summary, permission, self.tag, body, query or {}, responses or {}, returns
         )
 
+        query_checkers = {name: validator(schema) for name, schema in endpoint.query.items()}
+        body_checker = validator(body) if body is not None else None
+
         def register(handler: ApiHandler) -> ApiHandler:
             async def checked(request: web.Request) -> web.StreamResponse:
                 if permission != "public" and not allowed(principal(request), permission):
                     raise ApiError(
                         403, f"your role ({principal(request).role}) may not do this ({permission})"
                     )
-                request[keys.PARAMS] = parse_query(request, endpoint.query)
-                if body is not None:
-                    request[keys.BODY] = await read_body(request, body)
+                request[keys.PARAMS] = parse_query(request, endpoint.query, query_checkers)
+                if body_checker is not None:
+                    request[keys.BODY] = await read_body(request, body_checker)
                 return await handler(request)
 
             checked.__doc__ = handler.__doc__
@@ -172,7 +185,7 @@ class ApiRoutes:
         return register
 
 
-async def read_body(request: web.Request, schema: Mapping[str, Any]) -> Any:
+async def read_body(request: web.Request, checker: Draft202012Validator) -> Any:
     if not request.can_read_body:
         value: Any = {}
     else:
@@ -180,7 +193,7 @@ async def read_body(request: web.Request, schema: Mapping[str, Any]) -> Any:
             value = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ApiError(400, "body must be JSON") from None
-    validate(schema, value, "body")
+    validate(checker, value, "body")
     return value
 
 
