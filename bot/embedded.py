@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class PortInUse(OSError):
+    """A port the stack was told to use is taken; the message names it and the option to change."""
+
+
+def listen(port: int, what: str) -> socket.socket:
+    """A loopback socket bound now (0 = any free port), so nothing can take the port before we serve."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as error:
+        sock.close()
+        reason = f"the {what} cannot listen on 127.0.0.1:{port}: {error.strerror}"
+        raise PortInUse(error.errno, reason) from error
+    return sock
 
 
 def embedded_settings(
@@ -78,28 +95,37 @@ async def embedded_stack(
     serve_service: bool = True,
     api_token: str | None = None,
 ) -> AsyncIterator[EmbeddedStack]:
-    """Start simulator and service on loopback; tear both down on exit."""
-    port = port or free_port()
-    sandbox_port = sandbox_port or free_port()
-    service_url = f"http://127.0.0.1:{port}"
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    corp = corp or build_corp()
-    sandbox_kwargs: dict[str, Any] = {"callback_url": service_url + "/wecom/callback"}
-    if clock is not None:
-        sandbox_kwargs["clock"] = clock
-    sandbox = create_sandbox_app(corp, **sandbox_kwargs)
-    sandbox_runner = web.AppRunner(sandbox, access_log=None)
-    await sandbox_runner.setup()
-    await web.TCPSite(sandbox_runner, "127.0.0.1", sandbox_port).start()
-    settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port, api_token)
-    service = create_app(settings, overrides=overrides)
-    service[SANDBOX_URL] = sandbox_url  # the console shows the simulator's controls
-    runner = web.AppRunner(service, access_log=None)
-    try:
-        await runner.setup()
-        if serve_service:
-            await web.TCPSite(runner, "127.0.0.1", port).start()
-        yield EmbeddedStack(settings, service, sandbox, service_url, sandbox_url, corp)
-    finally:
-        await runner.cleanup()
-        await sandbox_runner.cleanup()
+    """Start simulator and service on loopback; tear both down on exit.
+
+    A port of 0 (or None) means any free one. Both ports are bound before anything starts, so a
+    taken port fails at once with PortInUse instead of half-way through the start-up.
+    """
+    with ExitStack() as sockets:
+        sandbox_socket = sockets.enter_context(listen(sandbox_port or 0, "simulator"))
+        service_socket = sockets.enter_context(listen(port or 0, "service")) if serve_service else None
+        sandbox_port = int(sandbox_socket.getsockname()[1])
+        port = int(service_socket.getsockname()[1]) if service_socket else port or free_port()
+        service_url = f"http://127.0.0.1:{port}"
+        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        corp = corp or build_corp()
+        sandbox_kwargs: dict[str, Any] = {"callback_url": service_url + "/wecom/callback"}
+        if clock is not None:
+            sandbox_kwargs["clock"] = clock
+        sandbox = create_sandbox_app(corp, **sandbox_kwargs)
+        sandbox_runner = web.AppRunner(sandbox, access_log=None)
+        await sandbox_runner.setup()
+        runner: web.AppRunner | None = None
+        try:
+            await web.SockSite(sandbox_runner, sandbox_socket).start()
+            settings = embedded_settings(sandbox_url + "/cgi-bin/", database_url, redis_url, port, api_token)
+            service = create_app(settings, overrides=overrides)
+            service[SANDBOX_URL] = sandbox_url  # the console shows the simulator's controls
+            runner = web.AppRunner(service, access_log=None)
+            await runner.setup()
+            if service_socket is not None:
+                await web.SockSite(runner, service_socket).start()
+            yield EmbeddedStack(settings, service, sandbox, service_url, sandbox_url, corp)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            await sandbox_runner.cleanup()

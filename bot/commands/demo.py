@@ -7,13 +7,14 @@ import asyncio
 import logging
 import os
 import secrets
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.access.accounts import Conflict
 from bot.access.middleware import ACCESS
-from bot.embedded import EmbeddedStack, embedded_stack
+from bot.embedded import EmbeddedStack, PortInUse, embedded_stack
 from bot.embedded_data import embedded_overrides, prepare_embedded
 
 log = logging.getLogger("wecombot.demo")
@@ -21,7 +22,10 @@ log = logging.getLogger("wecombot.demo")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="service + WeCom simulator + synthetic data on 127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="service port (simulator on PORT+1)")
+    parser.add_argument("--port", type=int, default=8080, help="service port; 0 picks a free one")
+    parser.add_argument(
+        "--sandbox-port", type=int, default=None, help="simulator port (default PORT+1; 0 picks a free one)"
+    )
     parser.add_argument("--tour", action="store_true", help="run the scripted scenario and exit")
     parser.set_defaults(handler=run)
 
@@ -40,7 +44,7 @@ async def _run(args: argparse.Namespace) -> int:
             database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'tour.sqlite3'}"
         async with embedded_stack(
             port=args.port,
-            sandbox_port=args.port + 1,
+            sandbox_port=_sandbox_port(args),
             database_url=database_url,
             overrides=await embedded_overrides(),
             api_token=api_token,
@@ -53,6 +57,12 @@ async def _run(args: argparse.Namespace) -> int:
             print("Ctrl-C to stop.")
             await asyncio.Event().wait()
     return 0
+
+
+def _sandbox_port(args: argparse.Namespace) -> int:
+    if args.sandbox_port is not None:
+        return int(args.sandbox_port)
+    return args.port + 1 if args.port else 0
 
 
 @dataclass(frozen=True)
@@ -93,3 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         return 0
+    except PortInUse as error:
+        hint = "choose others with --port and --sandbox-port"
+        print(f"wecombot demo: {error.strerror}; {hint}", file=sys.stderr)
+        return 2

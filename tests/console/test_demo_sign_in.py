@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, CookieJar
 
-from bot.embedded import free_port
+from bot.embedded import listen
 
 
 async def _read_until(stream: asyncio.StreamReader, marker: str, seconds: float) -> str:
@@ -26,7 +26,6 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, seconds: float)
 
 
 async def test_the_demo_prints_a_console_sign_in_that_works(tmp_path: Path) -> None:
-    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3",
@@ -39,7 +38,7 @@ async def test_the_demo_prints_a_console_sign_in_that_works(tmp_path: Path) -> N
         "bot",
         "demo",
         "--port",
-        str(port),
+        "0",  # any free ports: the test reads the address the demo prints
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env=env,
@@ -63,3 +62,22 @@ async def test_the_demo_prints_a_console_sign_in_that_works(tmp_path: Path) -> N
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+async def test_the_demo_names_a_taken_port_and_the_option_to_change_it(tmp_path: Path) -> None:
+    with listen(0, "test") as taken:
+        port = taken.getsockname()[1]
+        taken.listen()
+        env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "bot", "demo", "--port", "0", "--sandbox-port", str(port)),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, (out, err)
+    message = err.decode()
+    assert f"127.0.0.1:{port}" in message and "--sandbox-port" in message
+    assert "Traceback" not in message
