@@ -120,7 +120,10 @@ class AccountBook:
             )
             session.add(account)
             await session.flush()
-            changes.record(session, by, "account.create", "account", name, {"kind": kind, "role": role})
+            detail = {"kind": kind, "role": role}
+            if account.display_name:
+                detail["display_name"] = account.display_name
+            changes.record(session, by, "account.create", "account", name, detail)
             return account_view(account)
 
     async def update_account(

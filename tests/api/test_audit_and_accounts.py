@@ -120,6 +120,8 @@ async def test_account_created_by_an_admin_signs_in_and_the_change_log_names_the
     assert entry["actor"] == "local:admin" and entry["actor_role"] == "admin"
     status, found = await api.call("GET", "/api/v1/audit/changes?q=branch_ops&actor=admin", role="reviewer")
     assert [c["object_id"] for c in found["changes"]] == ["branch_ops"]
+    status, found = await api.call("GET", "/api/v1/audit/changes?q=分行运营", role="reviewer")
+    assert [c["object_id"] for c in found["changes"]] == ["branch_ops"], found  # a word of the detail
 
     status, listed = await api.call("GET", "/api/v1/accounts", role="admin")
     assert status == 200 and "branch_ops" in {a["username"] for a in listed["accounts"]}
