@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access import changes
 from bot.content import Renderer
 from bot.db import people_repo
 from bot.db.base import utcnow
@@ -28,14 +29,24 @@ router = Router(name=__name__)
 
 
 async def set_opt_out(
-    session: AsyncSession, external_userid: str, opted_out: bool, when: datetime | None = None
+    session: AsyncSession,
+    external_userid: str,
+    opted_out: bool,
+    when: datetime | None = None,
+    by: changes.Actor | None = None,
 ) -> bool:
-    """Set the flag; returns True when it changed. Unknown customers get a row, so the flag holds."""
+    """Set the flag; returns True when it changed. Unknown customers get a row, so the flag holds.
+
+    A change is in the change log under ``by``: compliance asks who stopped (or resumed) a customer's
+    marketing, and when.
+    """
     customer = await people_repo.ensure_customer(session, external_userid)
     if bool(customer.opt_out) == opted_out:
         return False
     customer.opt_out = opted_out
     customer.opt_out_at = (when or utcnow()) if opted_out else None
+    action = "customer.opt_out" if opted_out else "customer.opt_in"
+    changes.record(session, by, action, "customer", external_userid, {"via": "wecom"})
     await session.flush()
     return True
 
@@ -76,7 +87,8 @@ def _word_filter(which: str) -> Any:
 async def customer_opts_out(event: KfCustomerMessage, db: Any, render: Renderer) -> TextReply:
     if db is not None:
         async with db() as session, session.begin():
-            await set_opt_out(session, event.external_user_id, True)
+            by = changes.ChatActor.customer(event.external_user_id)
+            await set_opt_out(session, event.external_user_id, True, by=by)
     return TextReply(render.text("community/optout/confirmed", channel="kf_text"))
 
 
@@ -84,7 +96,8 @@ async def customer_opts_out(event: KfCustomerMessage, db: Any, render: Renderer)
 async def customer_opts_in(event: KfCustomerMessage, db: Any, render: Renderer) -> TextReply:
     if db is not None:
         async with db() as session, session.begin():
-            await set_opt_out(session, event.external_user_id, False)
+            by = changes.ChatActor.customer(event.external_user_id)
+            await set_opt_out(session, event.external_user_id, False, by=by)
     return TextReply(render.text("community/optout/resumed", channel="kf_text"))
 
 
@@ -104,7 +117,8 @@ async def manager_sets(
                 "community/optout/manager_ambiguous", channel="app_text", query=name, names=names
             )
             return TextReply(text)
-        changed = await set_opt_out(session, found[0].external_userid, opted_out)
+        by = changes.ChatActor.member(event.sender, role)
+        changed = await set_opt_out(session, found[0].external_userid, opted_out, by=by)
     context = {"name": found[0].name, "opted_out": opted_out, "changed": changed}
     return TextReply(render.text("community/optout/manager_done", channel="app_text", **context))
 

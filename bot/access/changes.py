@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,24 @@ class Actor(Protocol):
 
     @property
     def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ChatActor:
+    """Someone who changed something by writing in WeCom: a member to our app, or a kf customer."""
+
+    actor: str
+    role: str
+
+    @classmethod
+    def member(cls, userid: str, staff_role: str | None) -> ChatActor:
+        from bot.access.roles import STAFF_ROLE_TO_CONSOLE
+
+        return cls(f"wecom:{userid}", STAFF_ROLE_TO_CONSOLE.get(staff_role or "", staff_role or "member"))
+
+    @classmethod
+    def customer(cls, external_userid: str) -> ChatActor:
+        return cls(f"customer:{external_userid}", "customer")
 
 
 def record(

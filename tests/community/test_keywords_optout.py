@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.content import Renderer
-from bot.db.models import Customer, KeywordRule
+from bot.db.models import ChangeEntry, Customer, KeywordRule
 from bot.wecom.xmlparse import parse_xml
 from handlers.community_service import community_of
 from tests.community.conftest import Sim
@@ -71,6 +71,17 @@ async def _opted_out(sim: Sim, external_userid: str) -> bool:
         return (await session.get(Customer, external_userid)).opt_out
 
 
+async def _changes_of(sim: Sim, external_userid: str) -> list[tuple[str, str, str]]:
+    """The change log's (actor, role, action) about one customer, oldest first."""
+    async with sim.db() as session:
+        rows = await session.execute(
+            select(ChangeEntry)
+            .where(ChangeEntry.object_type == "customer", ChangeEntry.object_id == external_userid)
+            .order_by(ChangeEntry.id)
+        )
+        return [(c.actor, c.actor_role, c.action) for c in rows.scalars()]
+
+
 async def test_customer_opts_out_through_kf_and_back_in(sim: Sim) -> None:
     customer = sim.stack.corp.customers[3]
     await sim.action("kf_message", {"external_userid": customer.external_userid, "text": "TD"})
@@ -81,6 +92,11 @@ async def test_customer_opts_out_through_kf_and_back_in(sim: Sim) -> None:
     await sim.action("kf_message", {"external_userid": customer.external_userid, "text": "订阅"})
     assert (await _kf_sent(sim, 2))[-1]["text"]["content"] == RENDER.text("community/optout/resumed")
     assert not await _opted_out(sim, customer.external_userid)
+    who = f"customer:{customer.external_userid}"
+    assert await _changes_of(sim, customer.external_userid) == [
+        (who, "customer", "customer.opt_out"),
+        (who, "customer", "customer.opt_in"),
+    ]
 
 
 async def test_manager_marks_a_customer_opted_out(sim: Sim) -> None:
@@ -98,6 +114,11 @@ async def test_manager_marks_a_customer_opted_out(sim: Sim) -> None:
     reply = await _ask(sim, other, f"退订 {stranger.name}")
     assert reply is not None and "没有找到" in reply
     assert not await _opted_out(sim, stranger.external_userid)
+    # the change log names the manager who did it; a refused command changed nothing
+    assert await _changes_of(sim, customer.external_userid) == [
+        (f"wecom:{rm}", "manager", "customer.opt_out")
+    ]
+    assert await _changes_of(sim, stranger.external_userid) == []
 
 
 async def test_manager_commands_list_and_describe_customers(sim: Sim) -> None:
