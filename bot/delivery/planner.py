@@ -12,6 +12,7 @@ A segment whose text fails the compliance gate is blocked as a whole and queues 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.compliance import ComplianceGate
 from bot.content import Renderer
 from bot.delivery import quota
-from bot.delivery.audience import CustomerTarget, GroupTarget, Selection, select_targets
+from bot.delivery.audience import Audience, CustomerTarget, GroupTarget, Selection, select_targets
 from bot.delivery.outbox import enqueue
 from bot.delivery.plan_types import DeliveryRequest, PlanResult
 from bot.delivery.policy import DeliveryPolicy
@@ -30,6 +31,18 @@ __all__ = ["DeliveryRequest", "PlanResult", "Planner"]
 MAX_CUSTOMERS_PER_TASK = 10000
 MAX_GROUPS_PER_TASK = 2000
 STAFF_CHANNELS = ("app_message", "group_robot")
+
+
+@dataclass
+class Reach:
+    """The targets left after quiet hours and caps, with the skipped ids by reason."""
+
+    selection: Selection
+    customers: list[CustomerTarget]
+    groups: list[GroupTarget]
+    skipped: dict[str, list[str]]
+    not_before: datetime
+    month: str
 
 
 class Planner:
@@ -44,22 +57,16 @@ class Planner:
         self, session: AsyncSession, request: DeliveryRequest, *, dry_run: bool = False
     ) -> PlanResult:
         result = PlanResult()
-        selection = await select_targets(session, request.audience, request.product_risk)
-        skipped: dict[str, list[str]] = defaultdict(list, selection.skipped)
-        customer_time = next_send_time(
+        reach = await self.reach(
+            session,
+            request.audience,
             request.planned_at,
-            quiet=self.policy.quiet,
+            product_risk=request.product_risk,
             time_bound=request.time_bound,
             valid_until=request.valid_until,
         )
-        if customer_time is None:
-            skipped["quiet_hours"] += [t.external_userid for t in selection.customers]
-            skipped["quiet_hours"] += [g.chat_id for g in selection.groups]
-            selection.customers, selection.groups = [], []
-        result.not_before = customer_time or request.planned_at
-        month = quota.month_of(result.not_before, self.policy.quiet.tz)
-        customers = await self._within_caps(session, selection.customers, result.not_before, month, skipped)
-        groups = await self._groups_within_cap(session, selection.groups, month, skipped)
+        selection, customers, groups, skipped = reach.selection, reach.customers, reach.groups, reach.skipped
+        result.not_before, month = reach.not_before, reach.month
         rows = self._render_segments(request, customers, groups, selection, result, skipped)
         result.skipped = dict(skipped)
         if not rows or dry_run:
@@ -74,6 +81,35 @@ class Planner:
         ]
         await quota.reserve(session, entries)
         return result
+
+    async def reach(
+        self,
+        session: AsyncSession,
+        audience: Audience,
+        planned_at: datetime,
+        *,
+        product_risk: str | None = None,
+        time_bound: bool = False,
+        valid_until: datetime | None = None,
+    ) -> Reach:
+        """Whom a send planned at ``planned_at`` reaches, and whom it skips and why.
+
+        Both :meth:`plan` and the audience preview use it, so a preview skips exactly whom a send would.
+        """
+        selection = await select_targets(session, audience, product_risk)
+        skipped: dict[str, list[str]] = defaultdict(list, selection.skipped)
+        customer_time = next_send_time(
+            planned_at, quiet=self.policy.quiet, time_bound=time_bound, valid_until=valid_until
+        )
+        if customer_time is None:
+            skipped["quiet_hours"] += [t.external_userid for t in selection.customers]
+            skipped["quiet_hours"] += [g.chat_id for g in selection.groups]
+            selection.customers, selection.groups = [], []
+        not_before = customer_time or planned_at
+        month = quota.month_of(not_before, self.policy.quiet.tz)
+        customers = await self._within_caps(session, selection.customers, not_before, month, skipped)
+        groups = await self._groups_within_cap(session, selection.groups, month, skipped)
+        return Reach(selection, customers, groups, skipped, not_before, month)
 
     async def _within_caps(
         self,

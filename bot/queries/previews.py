@@ -8,7 +8,7 @@ that audience would plan.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,15 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.compliance import ComplianceGate
 from bot.content import Renderer
-from bot.delivery import quota
-from bot.delivery.audience import Audience, select_targets
+from bot.delivery.audience import Audience
 from bot.delivery.planner import Planner
 from bot.queries.paging import QueryError
 from bot.queries.templates import catalogue
 from scheduler.campaign_lifecycle import CampaignError
 from scheduler.campaigns import product_risk
 from scheduler.slots import DEFAULT_SLOTS, read_toml
-from scheduler.timerules import next_send_time
 
 Sessions = async_sessionmaker[AsyncSession]
 CUSTOMER_SEGMENTS = ("long_tail", "affluent", "hnw")
@@ -175,20 +173,9 @@ async def audience_preview(
 ) -> dict[str, Any]:
     """Who ``audience`` reaches if sent at ``now``: counts per segment, staff, tasks, and the skipped by
     reason (opt_out, suitability, quiet_hours, monthly_cap, frequency_cap) with a few examples each."""
-    policy = planner.policy
     async with db() as session:
-        selection = await select_targets(session, audience, product_risk)
-        skipped: dict[str, list[str]] = defaultdict(list, selection.skipped)
-        send_at = next_send_time(now, quiet=policy.quiet)
-        if send_at is None:
-            skipped["quiet_hours"] += [t.external_userid for t in selection.customers]
-            skipped["quiet_hours"] += [g.chat_id for g in selection.groups]
-            selection.customers, selection.groups = [], []
-        at = send_at or now
-        month = quota.month_of(at, policy.quiet.tz)
-        # The planner's own cap checks, so a preview skips exactly whom a send would skip.
-        customers = await planner._within_caps(session, selection.customers, at, month, skipped)
-        groups = await planner._groups_within_cap(session, selection.groups, month, skipped)
+        reach = await planner.reach(session, audience, now, product_risk=product_risk)
+    customers, groups, skipped, at = reach.customers, reach.groups, reach.skipped, reach.not_before
     by_customer = Counter(c.segment for c in customers)
     by_group = Counter(g.segment for g in groups)
     tasks = {(c.manager, "single", c.segment) for c in customers} | {
@@ -199,8 +186,8 @@ async def audience_preview(
         "send_at": at.isoformat(),
         "customers": {"total": len(customers), "by_segment": _segments(by_customer)},
         "groups": {"total": len(groups), "by_segment": _segments(by_group)},
-        "staff": len(selection.staff),
-        "robots": len(selection.robots),
+        "staff": len(reach.selection.staff),
+        "robots": len(reach.selection.robots),
         "managers": len({manager for manager, _, _ in tasks}),
         "tasks": len(tasks),
         "skipped": {reason: len(ids) for reason, ids in sorted(skipped.items()) if ids},
