@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from bot.access.config import ConsoleConfig
 from bot.access.roles import Principal
 from bot.access.sessions import COOKIE, Session, SessionStore, csrf_ok
 
+log = logging.getLogger("wecombot.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS: web.AppKey[Access] = web.AppKey("access")
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -58,12 +60,24 @@ class Access:
         return (principal, session) if principal is not None else None
 
 
-def _json_error(status: int, message: str) -> web.Response:
+# API answers hold customer data: never cached, never sniffed into something else.
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+CHALLENGE = 'Bearer realm="wecombot"'
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status,
         text=json.dumps({"error": message}, ensure_ascii=False),
         content_type="application/json",
+        headers={**API_HEADERS, **(headers or {})},
     )
+
+
+def _bearer(header: str) -> str | None:
+    """The credentials of an ``Authorization: Bearer ...`` header (the scheme is case-insensitive)."""
+    scheme, _, credentials = header.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
 
 
 @web.middleware
@@ -77,18 +91,42 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 
 async def _api(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate, then answer in JSON whatever happens: a bank system reads every error the same way."""
+    try:
+        response = await _api_call(request, handler)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        if error.content_type == "application/json":  # an ApiError, already in the API's shape
+            error.headers.update(API_HEADERS)
+            raise
+        kept = {name: error.headers[name] for name in ("Allow",) if name in error.headers}
+        return _json_error(error.status, error.reason, kept)
+    except Exception:
+        log.exception("API %s %s failed", request.method, request.path)
+        return _json_error(500, "internal error; the service logged it")
+    if not response.prepared:
+        response.headers.update(API_HEADERS)
+    return response
+
+
+async def _api_call(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path == OPENAPI_PATH:
         return await handler(request)
     access = request.app[ACCESS]
     header = request.headers.get("Authorization", "")
     if header:
-        principal = await access.bearer(header[7:]) if header.startswith("Bearer ") else None
+        given = _bearer(header)
+        principal = await access.bearer(given) if given else None
         if principal is None:
-            return _json_error(401, "wrong or revoked API key (Authorization: Bearer <key>)")
+            challenge = CHALLENGE + ', error="invalid_token"'
+            message = "wrong or revoked API key (Authorization: Bearer <key>)"
+            return _json_error(401, message, {"WWW-Authenticate": challenge})
     else:
         signed_in = await access.from_cookie(request)
         if signed_in is None:
-            return _json_error(401, "sign in, or give an API key (Authorization: Bearer <key>)")
+            message = "sign in, or give an API key (Authorization: Bearer <key>)"
+            return _json_error(401, message, {"WWW-Authenticate": CHALLENGE})
         principal, session = signed_in
         if request.method not in SAFE_METHODS and not csrf_ok(session, request.headers.get("X-CSRF-Token")):
             return _json_error(403, "X-CSRF-Token header missing or wrong for a signed-in call")

@@ -6,10 +6,14 @@ Both tests walk the app's own router and the document, so a new endpoint is chec
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from aiohttp import ClientSession
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+from sqlalchemy import text
 
+from bot import keys
 from bot.access.middleware import ACCESS
 from bot.access.roles import PERMISSIONS
 from bot.api import endpoints
@@ -91,3 +95,49 @@ async def test_a_revoked_key_stops_working_at_once(api: ApiCaller) -> None:
     await api.stack.service[ACCESS].accounts.revoke_key("test-operations")
     status, body = await api.call("GET", "/api/v1/campaigns", role="operations")
     assert status == 401 and "revoked" in body["error"]
+
+
+async def _raw(api: ApiCaller, method: str, path: str, headers: dict[str, str]) -> tuple[int, Any, Any]:
+    async with ClientSession() as http:
+        async with http.request(method, api.stack.service_url + path, headers=headers) as resp:
+            return resp.status, resp.headers, await resp.json()
+
+
+async def test_every_api_answer_is_json_uncached_and_says_how_to_authenticate(api: ApiCaller) -> None:
+    key = {"Authorization": f"Bearer {api.keys['operations']}"}
+    status, headers, body = await _raw(api, "GET", "/api/v1/campaigns", key)
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+    status, headers, body = await _raw(api, "GET", "/api/v1/campaigns", {})
+    assert status == 401 and headers["WWW-Authenticate"] == 'Bearer realm="wecombot"'
+    status, headers, body = await _raw(api, "GET", "/api/v1/campaigns", {"Authorization": "Bearer nope"})
+    assert status == 401 and 'error="invalid_token"' in headers["WWW-Authenticate"]
+    assert (await _raw(api, "GET", "/api/v1/campaigns", {"Authorization": "Basic Zm9vOmJhcg=="}))[0] == 401
+
+    # RFC 7235: the scheme is case-insensitive
+    lower = {"Authorization": f"bearer {api.keys['operations']}"}
+    assert (await _raw(api, "GET", "/api/v1/campaigns", lower))[0] == 200
+
+    # the router's own errors come back in the API's JSON shape too
+    status, headers, body = await _raw(api, "GET", "/api/v1/no_such_thing", key)
+    assert status == 404 and body == {"error": "Not Found"}
+    status, headers, body = await _raw(api, "DELETE", "/api/v1/campaigns", key)
+    assert status == 405 and body == {"error": "Method Not Allowed"}
+    assert set(headers["Allow"].split(",")) >= {"GET", "POST"}
+    status, headers, body = await _raw(api, "GET", "/api/v1/campaigns/999999", key)
+    assert status == 404 and "error" in body and headers["Cache-Control"] == "no-store"
+
+
+async def test_a_failing_endpoint_answers_500_in_json_and_the_service_keeps_serving(
+    api: ApiCaller, caplog: Any
+) -> None:
+    async with api.stack.service[keys.DB]() as session, session.begin():
+        await session.execute(text("DROP TABLE change_log"))  # a database gone wrong under the API
+    key = {"Authorization": f"Bearer {api.keys['reviewer']}"}
+    status, headers, body = await _raw(api, "GET", "/api/v1/audit/changes", key)
+    assert headers["Cache-Control"] == "no-store"
+    assert status == 500 and body == {"error": "internal error; the service logged it"}
+    assert "change_log" not in str(body)  # the details are in the log, not in the answer
+    assert any("GET /api/v1/audit/changes failed" in r.getMessage() for r in caplog.records)
+    assert (await _raw(api, "GET", "/api/v1/campaigns", key))[0] == 200
