@@ -63,6 +63,8 @@ def embedded_settings(
     # WeCom's sign-in page is the simulator's too: its address is the API base without /cgi-bin/.
     sandbox = api_base.removesuffix("/").removesuffix("/cgi-bin")
     raw.setdefault("console", {}).update(login_base=sandbox, oauth_base=sandbox)
+    if not raw["console"].get("public_url"):  # managers' cards link to the demo's console
+        raw["console"]["public_url"] = f"http://127.0.0.1:{port}"
     if api_token:
         raw.setdefault("service", {})["api_token"] = api_token
     return settings_from_raw(raw)

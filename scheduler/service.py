@@ -234,7 +234,7 @@ def build_service(app: web.Application, **kwargs: Any) -> SchedulerService | Non
     if resources.db is None:
         return None
     settings = app[keys.SETTINGS]
-    policy = policy_from_mapping(settings.section("delivery"))
+    policy = policy_from_mapping(settings.section("delivery"), console=settings.section("console"))
     planner = Planner(resources.render, resources.compliance, policy)
     content = settings.section("content")
     return SchedulerService(

@@ -20,6 +20,7 @@ from bot.console import (
     campaign_pages,
     content_pages,
     dashboard,
+    delivery_pages,
     journey_pages,
     people_pages,
     publish_pages,
@@ -79,4 +80,5 @@ PAGES = (
     content_pages,
     journey_pages,
     publish_pages,
+    delivery_pages,
 )

@@ -91,3 +91,10 @@ REMINDER_STATES = {
     "suppressed": "已抑制",
 }
 JOURNEY_STATES = {"active": "进行中", "done": "已完成", "cancelled": "已退出"}
+MASS_TASK_LABELS = {
+    "created": ("待经理确认", "submitted"),
+    "partly_sent": ("部分已发", "running"),
+    "sent": ("已确认发送", "done"),
+    "cancelled": ("已取消", "cancelled"),
+    "failed": ("失败", "rejected"),
+}

@@ -21,6 +21,11 @@ class PolicyError(ValueError):
     """A bad ``[delivery]`` value; the message names it."""
 
 
+WORKBENCH = "https://work.weixin.qq.com/"
+# The console page a manager's "confirm this mass task" card opens: their tasks and what each one says.
+TASKS_PAGE = "/console/deliveries?channel=mass_task"
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     monthly_cap: int = 4
@@ -31,7 +36,7 @@ class DeliveryPolicy:
     max_reminders: int = 3
     claim_timeout: timedelta = timedelta(minutes=5)
     batch_size: int = 50
-    console_url: str = "https://work.weixin.qq.com/"
+    console_url: str = WORKBENCH
     robots: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -44,9 +49,24 @@ def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool
     return value
 
 
-def policy_from_mapping(raw: Mapping[str, Any], slots_path: str | Path | None = None) -> DeliveryPolicy:
+def card_link(raw: Mapping[str, Any], console: Mapping[str, Any] | None) -> str:
+    """``[delivery].console_url`` if set; else the console's task list at ``[console].public_url``
+    (opened inside WeCom it signs the manager in silently); else WeCom's workbench."""
+    given = str(raw.get("console_url") or "")
+    if given:
+        return given
+    public = str((console or {}).get("public_url") or "").rstrip("/")
+    return public + TASKS_PAGE if public else WORKBENCH
+
+
+def policy_from_mapping(
+    raw: Mapping[str, Any],
+    slots_path: str | Path | None = None,
+    console: Mapping[str, Any] | None = None,
+) -> DeliveryPolicy:
     """``raw`` is the ``[delivery]`` section; quiet hours and caps come from config/slots.toml, unless
-    ``[delivery.quiet_hours]`` (``start``/``end``, equal for none) gives the customer quiet hours."""
+    ``[delivery.quiet_hours]`` (``start``/``end``, equal for none) gives the customer quiet hours.
+    ``console`` is the ``[console]`` section, for the link on managers' cards."""
     try:
         slots_raw = read_toml(Path(slots_path) if slots_path else DEFAULT_SLOTS, SlotError)
         quiet, frequency = quiet_hours_from_mapping(slots_raw), frequency_cap_from_mapping(slots_raw)
@@ -66,6 +86,6 @@ def policy_from_mapping(raw: Mapping[str, Any], slots_path: str | Path | None = 
         max_reminders=int(_positive(raw, "max_reminders", 3, integer=True)),
         claim_timeout=timedelta(seconds=_positive(raw, "claim_timeout_seconds", 300)),
         batch_size=int(_positive(raw, "batch_size", 50, integer=True)),
-        console_url=str(raw.get("console_url", "https://work.weixin.qq.com/")),
+        console_url=card_link(raw, console),
         robots=dict(robots),
     )

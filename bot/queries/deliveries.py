@@ -37,7 +37,21 @@ def scope_filter(userid: str) -> ColumnElement[bool]:
     )
 
 
-def _view(row: Outbox, fire_name: str | None, campaign_id: int | None) -> dict[str, Any]:
+def _task_view(task: MassTask | None) -> dict[str, Any] | None:
+    """A mass task's confirmation: WeCom sends nothing until the manager confirms it in the client."""
+    if task is None:
+        return None
+    return {
+        "status": task.status,
+        "target_count": task.target_count,
+        "sent_count": task.sent_count,
+        "remind_count": task.remind_count,
+    }
+
+
+def _view(
+    row: Outbox, fire_name: str | None, campaign_id: int | None, task: MassTask | None = None
+) -> dict[str, Any]:
     meta = (row.payload or {}).get("_meta") or {}
     text = row.rendered_text or ""
     return {
@@ -59,6 +73,7 @@ def _view(row: Outbox, fire_name: str | None, campaign_id: int | None) -> dict[s
         "fire_id": row.fire_id,
         "fire": fire_name,
         "campaign_id": campaign_id,
+        "task": _task_view(task),
     }
 
 
@@ -91,8 +106,9 @@ async def list_deliveries(
     if stop is not None:
         conditions.append(Outbox.created_at < stop)
     rows: Select[Any] = (
-        select(Outbox, Fire.name, Fire.campaign_id)
+        select(Outbox, Fire.name, Fire.campaign_id, MassTask)
         .outerjoin(Fire, Fire.id == Outbox.fire_id)
+        .outerjoin(MassTask, MassTask.outbox_id == Outbox.id)
         .where(*conditions)
         .order_by(Outbox.created_at.desc(), Outbox.id.desc())
         .limit(limit)
@@ -101,7 +117,8 @@ async def list_deliveries(
     count = select(func.count()).select_from(Outbox).where(*conditions)
     async with db() as session:
         total = int((await session.execute(count)).scalar_one())
-        items = [_view(row, name, cid) for row, name, cid in (await session.execute(rows)).all()]
+        found = (await session.execute(rows)).all()
+        items = [_view(row, name, cid, task) for row, name, cid, task in found]
     return paged("deliveries", items, total, limit, offset)
 
 

@@ -3,6 +3,7 @@ coverage after a real campaign went out through the simulator and the managers c
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -199,3 +200,48 @@ async def test_coverage_of_a_campaign_sent_through_the_simulator(api: ApiCaller)
     assert listed["total"] == len(tasks) and {d["campaign_id"] for d in listed["deliveries"]} == {ref}
     status, other = await api.call("GET", f"/api/v1/deliveries?campaign={ref + 1000}")
     assert status == 200 and other["total"] == 0
+    # Each task says whether its manager has confirmed it.
+    by_sender = {d["sender"]: d["task"] for d in listed["deliveries"]}
+    unconfirmed = tasks[0].sender
+    assert by_sender[unconfirmed]["status"] == "created"
+    assert all(by_sender[t.sender]["status"] in ("sent", "partly_sent") for t in tasks[1:])
+    assert all(task["target_count"] > 0 for task in by_sender.values())
+
+    # The card asking a manager to confirm opens their task list in the console.
+    async with api.stack.service[keys.HTTP_SESSION].get(api.stack.sandbox_url + "/_sandbox/requests") as r:
+        served = await r.json()
+    cards = [
+        q["body"]["template_card"]
+        for q in served
+        if q["path"].endswith("/message/send")
+        and q["body"].get("msgtype") == "template_card"
+        and q["body"].get("touser") == unconfirmed
+    ]
+    assert cards, "no card reached the manager"
+    link = cards[-1]["card_action"]["url"]
+    assert link == api.stack.service_url + "/console/deliveries?channel=mass_task"
+
+    # ... where, signed in with WeCom, they see their own task waiting, and nobody else's.
+    manager = await api.browser(unconfirmed)
+    async with manager.http.get(link) as resp:
+        assert resp.status == 200
+        page = await resp.text()
+    assert page.count('class="badge submitted task-status"') == 1 and "待经理确认" in page
+    assert page.count("<tr data-id=") == 1 and "群发助手" in page
+
+
+async def test_console_delivery_list_filters_and_keeps_a_manager_to_their_own(api: ApiCaller) -> None:
+    await _arrange(api)
+    admin = await api.local()
+    async with admin.http.get(admin.base + "/console/deliveries?status=failed&channel=mass_task") as resp:
+        page = await resp.text()
+    assert resp.status == 200 and page.count("<tr data-id=") == 1 and "消息 c" in page
+    async with admin.http.get(admin.base + "/console/deliveries?status=lost") as resp:
+        page = await resp.text()  # an unknown filter word is ignored, as people edit URLs
+    assert resp.status == 200 and page.count("<tr data-id=") == 6
+
+    manager = await api.browser("rm_zhangwei")
+    async with manager.http.get(manager.base + "/console/deliveries") as resp:
+        page = await resp.text()
+    assert "仅显示您的群发任务" in page
+    assert sorted(re.findall(r"消息 (\w)", page)) == ["a", "c"]  # their customer's reply and their task

@@ -130,6 +130,14 @@ def scenario(driver: webdriver.Chrome, base: str, shots: Path) -> str:
     s.shot("phone-campaign")
     s.click(".menu-button")
     s.shot("phone-menu")
+    s.sign_out()
+
+    # The manager opens their task list, where the card asking them to confirm leads, on the phone.
+    s.sign_in_with_wecom(manager)
+    s.open("/console/deliveries?channel=mass_task")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+    assert rows and all(row.find_elements(By.CSS_SELECTOR, ".task-status") for row in rows)
+    s.shot("phone-manager-tasks")
     return manager
 
 
