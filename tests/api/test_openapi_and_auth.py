@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import ClientSession
 from jsonschema import Draft202012Validator
@@ -141,3 +142,16 @@ async def test_a_failing_endpoint_answers_500_in_json_and_the_service_keeps_serv
     assert "change_log" not in str(body)  # the details are in the log, not in the answer
     assert any("GET /api/v1/audit/changes failed" in r.getMessage() for r in caplog.records)
     assert (await _raw(api, "GET", "/api/v1/campaigns", key))[0] == 200
+
+
+async def test_a_query_at_its_documented_limits_reaches_the_api(api: ApiCaller) -> None:
+    """Four 200-character search fields of 4-byte characters (𠮷, a name outside the BMP),
+    percent-encoded, make a request line over aiohttp's default 8 KiB."""
+    key = {"Authorization": f"Bearer {api.keys['reviewer']}"}
+    longest = quote("𠮷" * 200)
+    query = "&".join(f"{name}={longest}" for name in ("q", "actor", "action", "object_type"))
+    assert len(query) > 8 * 1024
+    status, _, body = await _raw(api, "GET", "/api/v1/audit/changes?" + query, key)
+    assert status == 200 and body["changes"] == []
+    status, _, body = await _raw(api, "GET", "/api/v1/audit/changes?" + query + "x", key)  # 201 characters
+    assert status == 400 and body["field"] == "object_type"
