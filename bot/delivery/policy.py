@@ -52,7 +52,9 @@ def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool
 def card_link(raw: Mapping[str, Any], console: Mapping[str, Any] | None) -> str:
     """``[delivery].console_url`` if set; else the console's task list at ``[console].public_url``
     (opened inside WeCom it signs the manager in silently); else WeCom's workbench."""
-    given = str(raw.get("console_url") or "")
+    given = raw.get("console_url") or ""
+    if not isinstance(given, str) or (given and not given.startswith(("http://", "https://"))):
+        raise PolicyError(f"[delivery].console_url: an http(s) URL or empty, not {given!r}")
     if given:
         return given
     public = str((console or {}).get("public_url") or "").rstrip("/")

@@ -29,6 +29,8 @@ def test_an_explicit_card_link_wins_and_without_either_it_is_the_workbench() -> 
         ({"monthly_cap": 2.5}, "[delivery].monthly_cap"),
         ({"batch_size": True}, "[delivery].batch_size"),
         ({"robots": {"ops": 1}}, "[delivery].robots"),
+        ({"console_url": "work.weixin.qq.com"}, "[delivery].console_url"),
+        ({"console_url": 5}, "[delivery].console_url"),
     ],
 )
 def test_a_bad_value_names_its_key(raw: dict[str, object], named: str) -> None:
