@@ -87,6 +87,11 @@ class KeywordBook:
         self._ttl = ttl
         self._lock = asyncio.Lock()
 
+    @property
+    def config_rules(self) -> list[CompiledRule]:
+        """The rules of config/community.toml (read-only: they are reviewed in git)."""
+        return list(self._config)
+
     def invalidate(self) -> None:
         """Re-read the database rules on the next message (after operations changed them)."""
         self._loaded_at = None

@@ -20,6 +20,7 @@ from bot.api import (
     event_log,
     events,
     journeys,
+    keywords,
     openapi,
     people,
     publishing,
@@ -39,6 +40,7 @@ MODULES: tuple[ApiRoutes, ...] = (
     content.api,
     deliveries.api,
     journeys.api,
+    keywords.api,
 )
 
 

@@ -37,9 +37,9 @@ _ERRORS: dict[int, type[web.HTTPException]] = {
 }
 
 
-def ApiError(status: int, message: str, field: str | None = None) -> web.HTTPException:
-    """A JSON error answer to raise: ``{"error": message, "field"?: name}``."""
-    body: dict[str, Any] = {"error": message}
+def ApiError(status: int, message: str, field: str | None = None, **details: Any) -> web.HTTPException:
+    """A JSON error answer to raise: ``{"error": message, "field"?: name, ...details}``."""
+    body: dict[str, Any] = {"error": message, **details}
     if field:
         body["field"] = field
     return _ERRORS[status](text=json.dumps(body, ensure_ascii=False), content_type="application/json")

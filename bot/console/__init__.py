@@ -22,6 +22,7 @@ from bot.console import (
     dashboard,
     delivery_pages,
     journey_pages,
+    keyword_pages,
     people_pages,
     publish_pages,
     sandbox_pages,
@@ -81,4 +82,5 @@ PAGES = (
     journey_pages,
     publish_pages,
     delivery_pages,
+    keyword_pages,
 )

@@ -22,6 +22,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/review", "审核队列", "campaigns.review"),
     ("/console/publish", "内容发布", "content.publish"),
     ("/console/templates", "内容模板", "read"),
+    ("/console/keywords", "关键词回复", "read"),
     ("/console/deliveries", "发送记录", "read"),
     ("/console/journeys", "客户旅程", "read"),
     ("/console/customers", "客户", "read"),

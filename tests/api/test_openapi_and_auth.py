@@ -6,6 +6,7 @@ Both tests walk the app's own router and the document, so a new endpoint is chec
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -155,3 +156,19 @@ async def test_a_query_at_its_documented_limits_reaches_the_api(api: ApiCaller) 
     assert status == 200 and body["changes"] == []
     status, _, body = await _raw(api, "GET", "/api/v1/audit/changes?" + query + "x", key)  # 201 characters
     assert status == 400 and body["field"] == "object_type"
+
+
+def test_the_readme_lists_every_endpoint_with_its_roles() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([A-Z]+ /api/v1/[^`]+)` \| .+ \| ([^|]+) \|$", readme, re.MULTILINE))
+    for endpoint in endpoints():
+        row = rows.get(f"{endpoint.method} {endpoint.path}")
+        assert row is not None, f"README has no row for {endpoint.method} {endpoint.path}"
+        if endpoint.permission != "public":
+            roles = {r.strip() for r in row.split(",")}
+            expected = PERMISSIONS[endpoint.permission]
+            assert roles == expected or (roles == {"all roles"} and expected == PERMISSIONS["read"]), (
+                endpoint.path,
+                row,
+            )
+    assert len(rows) == len(endpoints())
