@@ -34,7 +34,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     default_status = 201 if endpoint.method == "POST" and 201 in endpoint.responses else 200
     responses: dict[str, Any] = {}
     for status, text in {default_status: "ok", **endpoint.responses}.items():
-        content = _json(ERROR) if status >= 400 else _json(endpoint.returns or {"type": "object"})
+        if status >= 400:
+            content = _json(ERROR)
+        elif endpoint.produces != "application/json":
+            content = {endpoint.produces: {"schema": {"type": "string"}}}
+        else:
+            content = _json(endpoint.returns or {"type": "object"})
         responses[str(status)] = {"description": text, "content": content}
     if endpoint.body is not None or endpoint.query:
         responses.setdefault("400", {"description": "invalid input", "content": _json(ERROR)})

@@ -62,10 +62,11 @@ class Endpoint:
     query: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     responses: Mapping[int, str] = field(default_factory=dict)
     returns: Mapping[str, Any] | None = None
+    produces: str = "application/json"
 
     @property
     def operation_id(self) -> str:
-        words = re.sub(r"[{}]", "", self.path.removeprefix("/api/v1/")).replace("/", "_")
+        words = re.sub(r"[{}]", "", self.path.removeprefix("/api/v1/")).replace("/", "_").replace(".", "_")
         return f"{self.method.lower()}_{words}"
 
 
@@ -155,12 +156,22 @@ class ApiRoutes:
         query: Mapping[str, Mapping[str, Any]] | None = None,
         responses: Mapping[int, str] | None = None,
         returns: Mapping[str, Any] | None = None,
+        produces: str = "application/json",
     ) -> Callable[[ApiHandler], ApiHandler]:
         if permission not in PERMISSIONS and permission != "public":
             raise KeyError(f"{method} {path}: unknown permission {permission!r}")
         documented = PATH_PATTERN.sub(r"{\1}", path)
         endpoint = Endpoint(
-            method, documented, summary, permission, self.tag, body, query or {}, responses or {}, returns
+            method,
+            documented,
+            summary,
+            permission,
+            self.tag,
+            body,
+            query or {},
+            responses or {},
+            returns,
+            produces,
         )
 
         query_checkers = {name: validator(schema) for name, schema in endpoint.query.items()}

@@ -7,6 +7,7 @@ The searches are :mod:`bot.queries.audit_log`, the same as ``/api/v1/audit/...``
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -52,7 +53,14 @@ async def audit(request: web.Request) -> web.Response:
         error=error,
         channel_labels=CHANNEL_LABELS,
         role_labels=ROLE_LABELS,
+        export_url=_export_url(tab, filters),
     )
+
+
+def _export_url(tab: str, filters: dict[str, str]) -> str:
+    """The CSV of what the page shows (all of it, not one page): the API's export, with the cookie."""
+    query = urlencode({name: value for name, value in filters.items() if value})
+    return f"/api/v1/audit/{tab}.csv" + ("?" + query if query else "")
 
 
 def _explain(exc: QueryError) -> str:

@@ -25,8 +25,13 @@ async def search_messages(
     until: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ceiling: int | None = None,
 ) -> dict[str, Any]:
-    """Messages whose text, target or template contains ``q``; dates are Shanghai days."""
+    """Messages whose text, target or template contains ``q``; dates are Shanghai days.
+
+    ``ceiling`` leaves out entries with a larger id, so an export that pages through keeps the set it
+    started with while new messages keep arriving.
+    """
     limit, offset = clamp(limit, offset)
     start, stop = window(since, until)
     conditions: list[ColumnElement[bool]] = []
@@ -37,6 +42,8 @@ async def search_messages(
         conditions.append(AuditEntry.channel == channel)
     if target:
         conditions.append(AuditEntry.target == target)
+    if ceiling is not None:
+        conditions.append(AuditEntry.id <= ceiling)
     if start is not None:
         conditions.append(AuditEntry.sent_at >= start)
     if stop is not None:
@@ -67,6 +74,7 @@ async def search_changes(
     until: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ceiling: int | None = None,
 ) -> dict[str, Any]:
     """Changes whose actor, action, object id or detail contains ``q``.
 
@@ -90,6 +98,8 @@ async def search_changes(
         conditions.append(ChangeEntry.action == action)
     if object_type:
         conditions.append(ChangeEntry.object_type == object_type)
+    if ceiling is not None:
+        conditions.append(ChangeEntry.id <= ceiling)
     if start is not None:
         conditions.append(ChangeEntry.at >= start)
     if stop is not None:
@@ -120,3 +130,11 @@ def _change_view(entry: ChangeEntry) -> dict[str, Any]:
         "object_id": entry.object_id,
         "detail": entry.detail or {},
     }
+
+
+async def newest_ids(db: Sessions) -> tuple[int, int]:
+    """The largest message and change ids now (0 when a log is empty): the ceiling of an export."""
+    async with db() as session:
+        message = (await session.execute(select(func.max(AuditEntry.id)))).scalar_one()
+        change = (await session.execute(select(func.max(ChangeEntry.id)))).scalar_one()
+    return int(message or 0), int(change or 0)

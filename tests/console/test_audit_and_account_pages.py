@@ -37,6 +37,13 @@ async def test_the_audit_page_searches_messages_and_changes(api: ApiCaller) -> N
     status, html = await _get(reviewer, "/console/audit?tab=messages&q=红利")
     assert "红利指数" in html and "净值每日更新" not in html
     assert "2026-03-10 10:00" in html  # shown in Shanghai time
+    # 导出 CSV takes the search along, and the session cookie is enough to download it
+    export = re.search(r'id="export-csv" href="([^"]+)"', html)
+    assert export and export.group(1).startswith("/api/v1/audit/messages.csv?q=")
+    async with reviewer.http.get(reviewer.base + export.group(1).replace("&amp;", "&")) as resp:
+        assert resp.status == 200 and resp.content_type == "text/csv"
+        exported = (await resp.read()).decode("utf-8-sig")
+    assert "红利指数" in exported and "净值每日更新" not in exported
     status, html = await _get(reviewer, "/console/audit?tab=messages&since=2026-03-11")
     assert "红利指数" not in html and "净值每日更新" in html
     status, html = await _get(reviewer, "/console/audit?tab=messages&q=无此内容")
