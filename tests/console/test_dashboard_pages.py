@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import keys
 from bot.console.charts import nice_ceiling, stacked_bars
-from bot.db.models import Outbox
+from bot.db.models import MassTask, Outbox
 from tests.api.conftest import ApiCaller
 
 
@@ -61,6 +61,15 @@ async def test_a_manager_sees_their_own_numbers(api: ApiCaller) -> None:
     status, html = await _get(manager, api, "/console/")
     assert status == 200 and "仅统计与您和您的客户有关的消息" in html
     assert 'id="chart-empty"' in html and "暂无数据" in html
+    assert 'id="waiting-tasks"' not in html
+
+    async with api.stack.service[keys.DB]() as session, session.begin():  # a task waits for them
+        session.add(MassTask(msgid="msg-waiting", sender="rm_zhangwei", status="created", target_count=3))
+        session.add(MassTask(msgid="msg-other", sender="rm_lina", status="created", target_count=2))
+    status, html = await _get(manager, api, "/console/")
+    link = re.search(r'<a id="waiting-tasks" href="([^"]+)">([^<]+)</a>', html)
+    assert link and link.group(1) == "/console/deliveries?channel=mass_task"
+    assert link.group(2).startswith("1 个任务待您确认")  # theirs only, not rm_lina's
 
 
 async def test_template_pages_show_source_samples_and_history(api: ApiCaller) -> None:
