@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from bot.access.middleware import API_HEADERS
 from bot.queries.audit_log import newest_ids, search_changes, search_messages
 from bot.queries.paging import MAX_LIMIT, SHANGHAI
 
+log = logging.getLogger("wecombot.api.export")
 MAX_ROWS = 100_000
 MESSAGE_COLUMNS = (
     "id",
@@ -83,12 +85,20 @@ async def export(request: web.Request, db: Any, kind: str, filters: dict[str, An
     await response.prepare(request)
     await response.write("\ufeff".encode() + _csv([list(columns)]))
     page, written = first, 0
-    while page[kind] and written < MAX_ROWS:
-        rows = page[kind][: MAX_ROWS - written]
-        await response.write(_lines(rows, columns))
-        written += len(rows)
-        if page["next_offset"] is None:
-            break
-        page = await search(db, **filters, limit=MAX_LIMIT, offset=page["next_offset"], ceiling=ceiling)
+    try:
+        while page[kind] and written < MAX_ROWS:
+            rows = page[kind][: MAX_ROWS - written]
+            await response.write(_lines(rows, columns))
+            written += len(rows)
+            if page["next_offset"] is None:
+                break
+            page = await search(db, **filters, limit=MAX_LIMIT, offset=page["next_offset"], ceiling=ceiling)
+    except Exception:
+        # The status line has gone out: cut the connection, so the file is seen as incomplete
+        # (no final chunk) rather than taken for the whole log.
+        log.exception("audit export of %s stopped after %d rows", kind, written)
+        if request.transport is not None:
+            request.transport.close()
+        return response
     await response.write_eof()
     return response

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from typing import Any
 
-from aiohttp import ClientSession
+import pytest
+from aiohttp import ClientPayloadError, ClientSession, web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.exc import OperationalError
 
 from bot import keys
+from bot.api import audit_export
 from bot.db.models import AuditEntry
 from bot.queries.audit_log import newest_ids, search_messages
 from tests.api.conftest import ApiCaller
@@ -84,3 +89,32 @@ async def test_an_export_keeps_the_set_it_started_with(api: ApiCaller) -> None:
     assert first["total"] == 3 and [m["id"] for m in first["messages"] + second["messages"]] == sorted(
         range(1, ceiling + 1), reverse=True
     )
+
+
+async def test_a_database_failure_mid_export_cuts_the_file_instead_of_ending_it(
+    api: ApiCaller, monkeypatch: Any
+) -> None:
+    """A reviewer must never take a partial file for the whole log: the transfer is left unfinished."""
+    await _arrange_messages(api)
+    monkeypatch.setattr(audit_export, "MAX_LIMIT", 1)  # one row per page, so the export pages
+    real = api.stack.service[keys.DB]
+    opened = 0
+
+    def failing_third_page() -> Any:  # newest_ids, page 1, page 2 work; the database goes away after
+        nonlocal opened
+        opened += 1
+        if opened > 3:
+            raise OperationalError("SELECT", {}, Exception("the database went away"))
+        return real()
+
+    app = web.Application()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await audit_export.export(request, failing_third_page, "messages", {})
+
+    app.router.add_get("/export.csv", handler)
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.get("/export.csv")
+        assert resp.status == 200 and resp.headers["X-Total-Count"] == "3"
+        with pytest.raises(ClientPayloadError):
+            await resp.read()
