@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import PROJECT_ROOT
+from handlers.regex_safety import UnsafeRegex, check_regex
 
 DEFAULT_PATH = PROJECT_ROOT / "config" / "community.toml"
 SEGMENTS = ("long_tail", "affluent", "hnw")
@@ -135,9 +136,11 @@ def _keyword(entry: Mapping[str, Any], i: int) -> KeywordSpec:
     pattern = _str(entry, "pattern", where)
     if match == "regex":
         try:
-            re.compile(pattern)
+            check_regex(pattern)
         except re.error as exc:
             raise _fail(f"{where}.pattern", f"bad regular expression: {exc}") from exc
+        except UnsafeRegex as exc:
+            raise _fail(f"{where}.pattern", str(exc)) from exc
     channels = frozenset(_strs(entry.get("channels"), f"{where}.channels"))
     if channels - set(CHANNELS):
         raise _fail(f"{where}.channels", f"must be among {CHANNELS}")

@@ -25,6 +25,7 @@ from bot.db.models import KeywordRule
 from handlers.community_config import CHANNELS, MATCHES, KeywordSpec
 from handlers.community_keywords import reply_for
 from handlers.community_keywords_book import KeywordBook, compile_rule
+from handlers.regex_safety import UnsafeRegex
 
 Sessions = async_sessionmaker[AsyncSession]
 TEMPLATE_FOLDER = "community/keywords"
@@ -160,6 +161,8 @@ class RuleDesk:
             compiled = compile_rule(_spec_of(name, fields), "db")
         except re.error as exc:
             raise RuleError("pattern", f"not a regular expression: {exc}") from None
+        except UnsafeRegex as exc:
+            raise RuleError("pattern", str(exc)) from None
         self._gate(compiled, channels or list(CHANNELS))
         return fields
 

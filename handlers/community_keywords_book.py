@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from handlers.community_config import MATCHES, KeywordSpec
+from handlers.regex_safety import check_regex
 
 log = logging.getLogger("wecombot.community.keywords")
+REGEX_TEXT_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,15 @@ class CompiledRule:
             return folded == self.spec.pattern.strip().lower()
         if self.spec.match == "contains":
             return self.spec.pattern.lower() in folded
-        return self.regex is not None and self.regex.search(text) is not None
+        # Keywords are near the start of a message; a bound on the text bounds any backtracking.
+        return self.regex is not None and self.regex.search(text[:REGEX_TEXT_LIMIT]) is not None
 
 
 def compile_rule(spec: KeywordSpec, source: str) -> CompiledRule:
     if spec.match not in MATCHES:
         raise ValueError(f"keyword rule {spec.name!r}: unknown match {spec.match!r}")
+    if spec.match == "regex":
+        check_regex(spec.pattern)  # UnsafeRegex is a ValueError: the rule is refused or skipped
     regex = re.compile(spec.pattern, re.IGNORECASE) if spec.match == "regex" else None
     return CompiledRule(spec, source, regex)
 

@@ -64,10 +64,12 @@ def transition(
     if action in ("approve", "reject"):
         if not who:
             raise CampaignError(f"{action}: the reviewer is required")
-        if who == campaign.created_by:
+        if who.strip().casefold() == (campaign.created_by or "").strip().casefold():
             raise CampaignError(f"{action}: the reviewer must not be the author ({who})")
         if action == "reject" and not reason.strip():
             raise CampaignError("reject: a reason is required")
+        if action == "approve":
+            _due_at_approval(spec, now)
         spec.reviewer, spec.reviewed_at, spec.review_reason = who, now, reason.strip()
         if action == "approve":
             campaign.approved_by = who
@@ -78,6 +80,17 @@ def transition(
         spec.review_reason = reason
     spec.lifecycle = TARGET[action]
     campaign.status = CORE_STATUS[spec.lifecycle]
+
+
+def _due_at_approval(spec: CampaignSpec, now: datetime) -> None:
+    """A one-off send whose time passed while it waited for review goes out when it is approved
+    (review takes longer than the scheduler's grace, so it would otherwise never fire); an expired one
+    cannot be approved."""
+    if spec.expires_at is not None and spec.expires_at <= now:
+        raise CampaignError("approve: the campaign expired while it waited; change expires_at first")
+    schedule = dict(spec.schedule or {})
+    if schedule.get("kind") == "once" and datetime.fromisoformat(schedule["at"]) < now:
+        spec.schedule = {"kind": "once", "at": now.isoformat(), "requested_at": schedule["at"]}
 
 
 def gate_reject(campaign: Campaign, spec: CampaignSpec, findings: dict[str, Any], now: datetime) -> None:

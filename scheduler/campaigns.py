@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,13 +20,21 @@ from bot.access import changes
 from bot.db.models import Campaign, CampaignSpec, Fire, Fund, Outbox, Product
 from bot.delivery import quota
 from bot.delivery.audience import Audience, AudienceError, check_robots
-from bot.delivery.planner import DeliveryRequest, Planner
+from bot.delivery.planner import DeliveryRequest, Planner, PlanResult
 from scheduler.campaign_lifecycle import CampaignError, NotFound, describe, gate_reject, transition
 from scheduler.slots import SHANGHAI, cron_trigger
 
 CHANNELS = ("mass_task", "app_message")
 CONTENT_KINDS = ("market", "fund", "wealth_product", "education", "service")
 EDITABLE = ("draft", "rejected")
+
+
+class ContentError(CampaignError):
+    """The campaign's content cannot be rendered (a variable its template needs is missing)."""
+
+
+class NameTaken(CampaignError):
+    """Another campaign has the name; names address campaigns, so they are unique."""
 
 
 class NotEditable(CampaignError):
@@ -66,6 +75,16 @@ def validate_schedule(
     raise CampaignError("schedule.kind: once, cron or slot")
 
 
+def _future(value: object) -> datetime | None:
+    """``expires_at``: a campaign that has already expired could only ever be approved to send nothing."""
+    if not value:
+        return None
+    moment = parse_time(value, "expires_at")
+    if moment <= datetime.now(UTC):
+        raise CampaignError(f"expires_at: {value} has passed")
+    return moment
+
+
 async def product_risk(session: AsyncSession, code: str | None) -> str | None:
     if not code:
         return None
@@ -97,6 +116,8 @@ class CampaignBook:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             raise CampaignError("name: required")
+        if name.strip().isdigit():
+            raise CampaignError("name: not only digits (a number addresses a campaign by its id)")
         template = data.get("template")
         if not isinstance(template, str) or not template:
             raise CampaignError("template: required (a kind under content_templates/campaigns/)")
@@ -127,7 +148,7 @@ class CampaignBook:
             "variables": variables,
             "product_code": data.get("product_code") or None,
             "schedule": validate_schedule(data.get("schedule"), self.slots),
-            "expires_at": parse_time(data["expires_at"], "expires_at") if data.get("expires_at") else None,
+            "expires_at": _future(data.get("expires_at")),
         }
 
     async def create(
@@ -139,7 +160,7 @@ class CampaignBook:
         fields = self._validated(data)
         async with self.sessions() as session, session.begin():
             if (await session.execute(select(Campaign.id).where(Campaign.name == fields["name"]))).first():
-                raise CampaignError(f"name: a campaign {fields['name']!r} exists already")
+                raise NameTaken(f"name: a campaign {fields['name']!r} exists already")
             await product_risk(session, fields["product_code"])
             campaign = Campaign(
                 name=fields["name"],
@@ -184,7 +205,7 @@ class CampaignBook:
             if fields["name"] != campaign.name:
                 taken = select(Campaign.id).where(Campaign.name == fields["name"], Campaign.id != campaign.id)
                 if (await session.execute(taken)).first():
-                    raise CampaignError(f"name: a campaign {fields['name']!r} exists already")
+                    raise NameTaken(f"name: a campaign {fields['name']!r} exists already")
             await product_risk(session, fields["product_code"])
             before = describe(campaign, spec)
             campaign.name, campaign.template_key = fields["name"], fields["template"]
@@ -247,8 +268,15 @@ class CampaignBook:
         async with self.sessions() as session:
             campaign, spec = await self._load(session, ref)
             req = await self.request(session, campaign, spec, f"preview:{campaign.id}", now, None)
-            result = await self.planner.plan(session, req, dry_run=True)
+            result = await self._dry_run(session, req)
         return {"campaign": describe(campaign, spec), "plan": result.summary()}
+
+    async def _dry_run(self, session: AsyncSession, req: DeliveryRequest) -> PlanResult:
+        """Plan without queueing; a template its variables cannot fill is the author's to fix (400)."""
+        try:
+            return await self.planner.plan(session, req, dry_run=True)
+        except TemplateError as exc:
+            raise ContentError(f"variables: the template cannot be filled: {exc}") from None
 
     async def act(
         self,
@@ -266,7 +294,7 @@ class CampaignBook:
             if action == "submit":
                 transition(campaign, spec, "submit", who=who, now=now)
                 req = await self.request(session, campaign, spec, f"preview:{campaign.id}", now, None)
-                plan = await self.planner.plan(session, req, dry_run=True)
+                plan = await self._dry_run(session, req)
                 spec.last_plan = plan.summary()
                 if plan.blocked:
                     gate_reject(campaign, spec, plan.blocked, now)

@@ -6,6 +6,7 @@ the member it acts for (``author`` on create, ``by`` on an action); the change l
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +18,14 @@ from bot.delivery.policy import policy_from_mapping
 from bot.delivery.receipts import coverage
 from scheduler.campaign_fires import FirePipeline
 from scheduler.campaign_lifecycle import CampaignError, NotFound
-from scheduler.campaigns import CHANNELS, CONTENT_KINDS, CampaignBook, NotEditable
+from scheduler.campaigns import (
+    CHANNELS,
+    CONTENT_KINDS,
+    CampaignBook,
+    ContentError,
+    NameTaken,
+    NotEditable,
+)
 from scheduler.service import reload_scheduler
 from scheduler.slots import load_slots
 
@@ -100,6 +108,27 @@ def pipeline(request: web.Request) -> FirePipeline:
     return FirePipeline(resources.db, Planner(resources.render, resources.compliance, policy), load_slots())
 
 
+FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): ")
+
+
+def refused(exc: CampaignError) -> web.HTTPException:
+    """400 naming the field the message starts with (``schedule.at: ...``); 409 for a taken name."""
+    found = FIELD_PREFIX.match(str(exc))
+    return ApiError(409 if isinstance(exc, NameTaken) else 400, str(exc), found.group(1) if found else None)
+
+
+def visible(request: web.Request, data: Any) -> Any:
+    """What the caller may see: a manager gets the counts of a plan, not the ids of other managers'
+    customers it skipped (``skipped_examples``)."""
+    if principal(request).manager_scope is None:
+        return data
+    if isinstance(data, dict):
+        return {k: visible(request, v) for k, v in data.items() if k != "skipped_examples"}
+    if isinstance(data, list):
+        return [visible(request, v) for v in data]
+    return data
+
+
 def book(request: web.Request) -> CampaignBook:
     return pipeline(request).book
 
@@ -112,7 +141,8 @@ def book(request: web.Request) -> CampaignBook:
     query={"status": {"enum": STATUSES}},
 )
 async def list_campaigns(request: web.Request) -> web.Response:
-    return json_response({"campaigns": await book(request).list(request[keys.PARAMS].get("status"))})
+    campaigns = await book(request).list(request[keys.PARAMS].get("status"))
+    return json_response(visible(request, {"campaigns": campaigns}))
 
 
 @api.route(
@@ -130,13 +160,13 @@ async def create_campaign(request: web.Request) -> web.Response:
     try:
         return json_response(await book(request).create(body, actor=who), status=201)
     except CampaignError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise refused(exc) from None
 
 
 @api.route("GET", "/api/v1/campaigns/{ref}", summary="One campaign, by id or name", permission="read")
 async def show_campaign(request: web.Request) -> web.Response:
     try:
-        return json_response(await book(request).show(request.match_info["ref"]))
+        return json_response(visible(request, await book(request).show(request.match_info["ref"])))
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
 
@@ -159,7 +189,7 @@ async def update_campaign(request: web.Request) -> web.Response:
     except NotEditable as exc:
         raise ApiError(409, str(exc)) from None
     except CampaignError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise refused(exc) from None
     return json_response(result)
 
 
@@ -171,11 +201,11 @@ async def update_campaign(request: web.Request) -> web.Response:
 )
 async def preview_campaign(request: web.Request) -> web.Response:
     try:
-        return json_response(await book(request).preview(request.match_info["ref"]))
+        return json_response(visible(request, await book(request).preview(request.match_info["ref"])))
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
     except CampaignError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise refused(exc) from None
 
 
 @api.route(
@@ -219,6 +249,8 @@ def _action_route(action: str) -> None:
             )
         except NotFound as exc:
             raise ApiError(404, str(exc)) from None
+        except ContentError as exc:
+            raise refused(exc) from None
         except CampaignError as exc:
             raise ApiError(409, str(exc)) from None
         await reload_scheduler(request.app)

@@ -16,7 +16,7 @@ from bot.api.campaigns import AUDIENCE, pipeline
 from bot.api.reading import database
 from bot.api.spec import ApiError, ApiRoutes, json_response, principal
 from bot.delivery.audience import Audience, AudienceError
-from bot.queries.paging import SHANGHAI, QueryError
+from bot.queries.paging import SHANGHAI, YEARS, QueryError
 from bot.queries.previews import PREVIEW_SEGMENTS, audience_preview, render_preview, risk_of
 from bot.queries.schedules import day_schedule
 from bot.queries.templates import list_templates, template_detail
@@ -73,9 +73,12 @@ def parse_day(value: str | None, now: datetime) -> date:
     if not value:
         return now.astimezone(SHANGHAI).date()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, f"day: not a date: {value!r}", "day") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise ApiError(400, f"day: a date from {YEARS[0]} to {YEARS[1]}, not {value!r}", "day")
+    return day
 
 
 def slots_and_calendar(request: web.Request) -> tuple[Any, Any]:

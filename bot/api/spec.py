@@ -196,14 +196,27 @@ class ApiRoutes:
         return register
 
 
+class NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259): stored, they would make every later answer unreadable."""
+    raise NotJson(f"{name} is not a JSON number")
+
+
 async def read_body(request: web.Request, checker: Draft202012Validator) -> Any:
     if not request.can_read_body:
         value: Any = {}
     else:
         try:
-            value = await request.json()
+            value = json.loads(await request.text(), parse_constant=_no_constant)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ApiError(400, "body must be JSON") from None
+        except NotJson as exc:
+            raise ApiError(400, f"body: {exc}") from None
+        except RecursionError:
+            raise ApiError(400, "body: nested too deeply") from None
     validate(checker, value, "body")
     return value
 

@@ -68,12 +68,17 @@ class TriggerEvent:
     occurred_at: datetime
     external_userid: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    occurred_given: bool = True  # False: occurred_at is the time it arrived, not part of what was sent
 
     def payload(self) -> dict[str, Any]:
-        """JSON form, compared with a stored copy to tell a duplicate from a conflicting re-use of an id."""
+        """JSON form, compared with a stored copy to tell a duplicate from a conflicting re-use of an id.
+
+        A time the sender did not give is left out: a bank system retrying the same event later must
+        get "duplicate", not "conflict".
+        """
         return {
             "type": self.type,
-            "occurred_at": self.occurred_at.isoformat(),
+            "occurred_at": self.occurred_at.isoformat() if self.occurred_given else None,
             "external_userid": self.external_userid,
             "data": dict(self.data),
         }
@@ -158,7 +163,8 @@ def parse_event(raw: Any, now: datetime) -> TriggerEvent:
             raise EventError(f"data.{name}: required for {kind}")
     if kind == "market_move":
         data = {**data, "move_id": data.get("move_id") or event_id}
-    return TriggerEvent(event_id, kind, occurred, ext, data)
+    given = raw.get("occurred_at") is not None
+    return TriggerEvent(event_id, kind, occurred, ext, data, occurred_given=given)
 
 
 def passes(journey: Any, event: TriggerEvent) -> bool:

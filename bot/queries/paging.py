@@ -15,6 +15,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_LIMIT = 500
+# Dates a query may name: anything outside is a typo, and 0001 or 9999 overflow when shifted a day.
+YEARS = (2000, 2099)
 DEFAULT_LIMIT = 50
 
 
@@ -63,11 +65,15 @@ def parse_when(value: str | None, field: str, *, end: bool = False) -> datetime 
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
+            if not YEARS[0] <= day.year <= YEARS[1]:  # also keeps day + 1 and time zones in range
+                raise QueryError(field, f"a date from {YEARS[0]} to {YEARS[1]}, not {value!r}")
             start = datetime.combine(day + timedelta(days=1) if end else day, time(), SHANGHAI)
             return start
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise QueryError(field, f"an ISO date (2026-11-30) or time, not {value!r}") from None
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise QueryError(field, f"a date from {YEARS[0]} to {YEARS[1]}, not {value!r}")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
 
 

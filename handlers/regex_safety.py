@@ -1,0 +1,61 @@
+"""Refuse regular expressions that can backtrack for ever: a keyword rule runs on the event loop.
+
+Python's ``re`` has no time limit, so one rule like ``(a+)+$`` and one message of 30 ``a`` would stall
+every callback. Rules that operations staff type are checked here before they are saved; the classic
+cause of catastrophic backtracking is a repeat inside a repeat (``(a+)+``, ``(a*b?)*``, ``(\\w+\\s?)+``),
+and a back-reference can be as bad. Config rules are reviewed in git and are checked at start-up too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # the parser is private, but has been stable for years; without it the check falls back to lengths
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - older or newer layouts
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+MAX_PATTERN = 256
+REPEATS = {
+    sre_constants.MAX_REPEAT,
+    sre_constants.MIN_REPEAT,
+    getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+}
+
+
+class UnsafeRegex(ValueError):
+    pass
+
+
+def check_regex(pattern: str) -> None:
+    """Raise UnsafeRegex (or re.error) for a pattern that does not compile or may backtrack for ever."""
+    if len(pattern) > MAX_PATTERN:
+        raise UnsafeRegex(f"at most {MAX_PATTERN} characters")
+    re.compile(pattern)
+    _walk(sre_parse.parse(pattern), inside_repeat=False)
+
+
+def _walk(items: Any, inside_repeat: bool, variable: bool = False) -> None:
+    """``inside_repeat``: under a repeat of more than one; ``variable``: under one of varying length."""
+    for op, arg in items:
+        if op in REPEATS and op is not None:
+            low, high, sub = arg
+            if inside_repeat and high != low:
+                raise UnsafeRegex("a repeat inside a repeat (like (a+)+) can take for ever; simplify it")
+            _walk(sub, inside_repeat or high > 1, variable or high != low)
+        elif op is sre_constants.GROUPREF or op is sre_constants.GROUPREF_EXISTS:
+            raise UnsafeRegex("back-references (\\1) are not allowed in keyword rules")
+        elif op is sre_constants.SUBPATTERN:
+            _walk(arg[-1], inside_repeat, variable)
+        elif op is sre_constants.BRANCH:
+            if variable:
+                raise UnsafeRegex("alternatives inside a repeat (like (a|aa)+) can take for ever")
+            for branch in arg[1]:
+                _walk(branch, inside_repeat, variable)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            _walk(arg[1], inside_repeat, variable)
+        elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
+            _walk(arg, inside_repeat, variable)
