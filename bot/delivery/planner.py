@@ -28,6 +28,7 @@ from bot.delivery.policy import DeliveryPolicy
 from scheduler.timerules import next_send_time, within_cap
 
 __all__ = ["DeliveryRequest", "PlanResult", "Planner"]
+CUSTOMER_SEGMENTS = ("long_tail", "affluent", "hnw")
 MAX_CUSTOMERS_PER_TASK = 10000
 MAX_GROUPS_PER_TASK = 2000
 STAFF_CHANNELS = ("app_message", "group_robot")
@@ -68,6 +69,8 @@ class Planner:
         selection, customers, groups, skipped = reach.selection, reach.customers, reach.groups, reach.skipped
         result.not_before, month = reach.not_before, reach.month
         rows = self._render_segments(request, customers, groups, selection, result, skipped)
+        if dry_run:
+            self._check_unreached(request, result)
         result.skipped = dict(skipped)
         if not rows or dry_run:
             result.tasks = sum(1 for r in rows if r["channel"] == "mass_task")
@@ -221,6 +224,24 @@ class Planner:
         if selection.staff or selection.robots:
             rows += self._staff_rows(request, selection, result, skipped)
         return rows
+
+    def _check_unreached(self, request: DeliveryRequest, result: PlanResult) -> None:
+        """A preview or a submit checks the text of every segment the audience names, reached today or
+        not: the reviewer approves the content, and who it reaches changes by the time it is sent."""
+        audience = request.audience
+        if audience.chat_type != "none":
+            for segment in audience.segments or CUSTOMER_SEGMENTS:
+                if segment not in result.texts:
+                    text, template, _, findings = self._check(request, segment, "mass_text", None)
+                    result.texts[segment], result.templates[segment] = text, template
+                    if findings:
+                        result.blocked[segment] = findings
+        to_staff = audience.staff or audience.robots or audience.chat_type == "none"
+        if to_staff and "staff" not in result.texts:
+            text, template, _, findings = self._check(request, "staff", "app_text", None)
+            result.texts["staff"], result.templates["staff"] = text, template
+            if findings:
+                result.blocked["staff"] = findings
 
     def _staff_rows(
         self,

@@ -163,3 +163,21 @@ def test_unsafe_patterns(pattern: str) -> None:
 )
 def test_safe_patterns(pattern: str) -> None:
     check_regex(pattern)
+
+
+async def test_the_gate_checks_the_text_even_when_the_audience_is_empty_today(api: ApiCaller) -> None:
+    """Who a campaign reaches changes by the time it is sent; the reviewer approves the text itself."""
+    promise = {"title": "稳健之选", "body": "本产品保本保收益，年化收益率5%。"}
+    for audience in (
+        {"holders_of": "999999", "segments": ["affluent"]},
+        {"chat_type": "none", "staff": ["@rm"]},
+    ):
+        ref = (await _create(api, name=f"空受众 {audience}", variables=promise, audience=audience))["id"]
+        status, preview = await api.call("GET", f"/api/v1/campaigns/{ref}/preview")
+        assert status == 200 and preview["plan"]["blocked"], preview["plan"]
+        assert preview["plan"]["texts"], "the reviewer sees the text"
+        status, submitted = await api.call(
+            "POST", f"/api/v1/campaigns/{ref}/submit", role="operations", json={}
+        )
+        assert status == 200 and submitted["status"] == "rejected", submitted
+        assert "保本" in submitted["review_reason"] or "promise" in submitted["review_reason"]
