@@ -24,7 +24,7 @@ from bot import keys
 from bot.access.accounts import AccountBook
 from bot.access.config import ConsoleConfig
 from bot.access.roles import Principal
-from bot.access.sessions import COOKIE, Session, SessionStore, csrf_ok
+from bot.access.sessions import COOKIE, Session, SessionStore, csrf_ok, signed_redirect
 
 log = logging.getLogger("wecombot.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -150,7 +150,11 @@ async def _console(request: web.Request, handler: Handler) -> web.StreamResponse
         if not csrf_ok(session, given):
             raise web.HTTPForbidden(text="表单已过期，请刷新页面后重试 (CSRF token missing or wrong)")
     request[keys.PRINCIPAL], request[keys.CONSOLE_SESSION] = principal, session
-    return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPFound as redirect:  # a notice for the next page is signed for this session
+        redirect.headers["Location"] = signed_redirect(redirect.location, session.csrf)
+        raise
 
 
 def setup_access(app: web.Application) -> None:

@@ -13,6 +13,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from yarl import URL
+
 from bot.state import PREFIX, StateStore
 
 SESSION = PREFIX + "session:"
@@ -75,3 +77,18 @@ class SessionStore:
 
 def csrf_ok(session: Session, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(session.csrf.encode(), str(given).encode())
+
+
+def flash_signature(csrf: str, msg: str, err: str) -> str:
+    """Ties the notice in a redirect URL (``?msg=`` / ``?err=``) to the session it was written for, so a
+    link someone sends with ``?err=请致电…`` is not shown as the console's own alert."""
+    return hmac.new(csrf.encode(), f"{msg}\x00{err}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def signed_redirect(location: str, csrf: str) -> str:
+    """``location`` with its notice signed for the session (checked by ``bot.console.render.flash``)."""
+    url = URL(location)
+    msg, err = url.query.get("msg", ""), url.query.get("err", "")
+    if not (msg or err) or not url.path.startswith("/console"):
+        return location
+    return str(url.update_query(sig=flash_signature(csrf, msg, err)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import wraps
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.access.roles import ROLE_LABELS, Principal, allowed
+from bot.access.sessions import flash_signature
 
 Page = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,8 +55,7 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
         "nav": nav,
         "here": request.path,
         "can": lambda permission: allowed(who, permission),
-        "flash": request.query.get("msg", ""),
-        "flash_error": request.query.get("err", ""),
+        **flash(request),
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
 
@@ -72,6 +73,18 @@ def needs(permission: str) -> Callable[[Page], Page]:
         return checked
 
     return decorate
+
+
+def flash(request: web.Request) -> dict[str, str]:
+    """The notice of the last action, only if this console wrote it: a link someone sends with
+    ``?err=请致电…`` must not show as a system alert (the signature is keyed by the session)."""
+    msg, err = request.query.get("msg", ""), request.query.get("err", "")
+    if not (msg or err):
+        return {"flash": "", "flash_error": ""}
+    expected = flash_signature(request[keys.CONSOLE_SESSION].csrf, msg, err)
+    if not hmac.compare_digest(expected, request.query.get("sig", "")):
+        return {"flash": "", "flash_error": ""}
+    return {"flash": msg, "flash_error": err}
 
 
 def back(location: str, msg: str = "", err: str = "") -> web.HTTPFound:

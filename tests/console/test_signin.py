@@ -4,6 +4,7 @@ ways it must fail (a reused code, a forged state, a member without a role, guess
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from aiohttp import ClientSession, CookieJar
 
@@ -139,3 +140,17 @@ async def test_console_pages_are_not_framed_cached_or_scripted(api: ApiCaller) -
             assert resp.headers["X-Frame-Options"] == "DENY"
             assert "script-src 'none'" in resp.headers["Content-Security-Policy"]
             assert resp.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_notice_in_a_link_someone_sends_is_not_shown_as_the_consoles_own(api: ApiCaller) -> None:
+    ops = await api.browser("ops_liuyan")
+    lure = "/console/?err=" + quote("您的账号存在异常，请立即致电 400-000-0000 核实身份")
+    async with ops.http.get(ops.base + lure) as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "400-000-0000" not in page
+    # the console's own notice, after an action, is still shown (its redirect is signed)
+    status, _, page = await ops.submit(
+        "/console/keywords", {"name": "x", "pattern": "停车", "reply_text": "你好。"}
+    )
+    status, path, page = await ops.submit("/console/keywords/x/toggle", {"enabled": "0"})
+    assert status == 200 and path == "/console/keywords" and "x 已停用" in page
