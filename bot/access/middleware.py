@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ log = logging.getLogger("wecombot.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS: web.AppKey[Access] = web.AppKey("access")
 OPENAPI_PATH = "/api/v1/openapi.json"
+IN_WECOM = re.compile(r"\bwxwork/", re.IGNORECASE)  # the WeCom client's user agent
 CONSOLE_PUBLIC = ("/console/login", "/console/login/wecom", "/console/login/wecom/done")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 LEGACY_TOKEN = Principal("token", "WECOMBOT_API_TOKEN", "admin", "API token")
@@ -141,7 +143,11 @@ async def _console(request: web.Request, handler: Handler) -> web.StreamResponse
     signed_in = await request.app[ACCESS].from_cookie(request)
     if signed_in is None:
         if request.method in SAFE_METHODS:
-            raise web.HTTPFound("/console/login?next=" + quote(request.path_qs, safe=""))
+            # Inside the WeCom client (a manager tapping a card) sign-in is WeCom's OAuth, with no page
+            # to click through; in a browser, the sign-in page offers both ways.
+            in_wecom = IN_WECOM.search(request.headers.get("User-Agent", ""))
+            start = "/console/login/wecom" if in_wecom else "/console/login"
+            raise web.HTTPFound(start + "?next=" + quote(request.path_qs, safe=""))
         raise web.HTTPUnauthorized(text="请先登录 (sign in first)")
     principal, session = signed_in
     if request.method not in SAFE_METHODS:

@@ -13,20 +13,18 @@ page; WeCom sends it back to ``/console/login/wecom/done?code=...&state=...``; t
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.access.middleware import ACCESS, Access
+from bot.access.middleware import ACCESS, IN_WECOM, Access
 from bot.access.roles import Principal
 from bot.access.sessions import COOKIE
 from bot.wecom.errors import WeComError
 
 log = logging.getLogger("wecombot.console")
-IN_WECOM = re.compile(r"\bwxwork/", re.IGNORECASE)  # the WeCom client's User-Agent mark
 routes = web.RouteTableDef()
 
 

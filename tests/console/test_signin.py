@@ -4,7 +4,7 @@ ways it must fail (a reused code, a forged state, a member without a role, guess
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import ClientSession, CookieJar
 
@@ -120,7 +120,11 @@ async def test_inside_the_wecom_client_oauth2_signs_the_member_in(api: ApiCaller
         "User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.22 MicroMessenger/7.0.1"
     }
     async with _jar() as http:
-        start = api.stack.service_url + "/console/login/wecom?next=/console/customers"
+        # the link on a card: not signed in, so straight to WeCom's OAuth, with no page to click through
+        card_link = api.stack.service_url + "/console/customers"
+        async with http.get(card_link, headers=wecom_client, allow_redirects=False) as resp:
+            assert unquote(resp.headers["Location"]) == "/console/login/wecom?next=/console/customers"
+        start = api.stack.service_url + resp.headers["Location"]
         async with http.get(start, headers=wecom_client, allow_redirects=False) as resp:
             location = resp.headers["Location"]
         assert location.startswith(api.stack.sandbox_url + "/connect/oauth2/authorize?")
