@@ -185,7 +185,7 @@ class CampaignBook:
                 last_plan={},
             )
             session.add(spec)
-            detail = {"name": campaign.name}
+            detail = {"name": campaign.name, "author": author}  # a key may act for a member
             changes.record(session, actor, "campaign.create", "campaign", campaign.id, detail)
         return describe(campaign, spec)
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from bot import keys
 from bot.api.content import DAY, bad_query, database, parse_day, slots_and_calendar
 from bot.api.spec import ApiRoutes, json_response, principal
-from bot.db.models.delivery import CHANNELS, OUTBOX_STATUSES
+from bot.db.models.delivery import CHANNELS, MASS_TASK_STATUSES, OUTBOX_STATUSES
 from bot.queries.deliveries import daily_counts, day_coverage, list_deliveries
 from bot.queries.paging import SHANGHAI, QueryError
 
@@ -25,6 +25,10 @@ WHEN = {"type": "string", "maxLength": 40, "description": "ISO date (a Shanghai 
     query={
         "status": {"enum": list(OUTBOX_STATUSES)},
         "channel": {"enum": list(CHANNELS)},
+        "task": {
+            "enum": list(MASS_TASK_STATUSES),
+            "description": "mass tasks in this state (created: not confirmed yet)",
+        },
         "campaign": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "campaign id"},
         "since": WHEN,
         "until": WHEN | {"description": "ISO date (inclusive) or time (exclusive)"},

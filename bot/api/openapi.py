@@ -110,12 +110,16 @@ async def openapi_document(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     who = request[keys.PRINCIPAL]
     granted = sorted(name for name, roles in PERMISSIONS.items() if who.role in roles)
-    return json_response(
-        {
-            "kind": who.kind,
-            "name": who.name,
-            "display_name": who.display_name,
-            "role": who.role,
-            "permissions": granted,
-        }
-    )
+    answer = {
+        "kind": who.kind,
+        "name": who.name,
+        "display_name": who.display_name,
+        "role": who.role,
+        "permissions": granted,
+        # a manager reads only the customers of this WeCom member (for a key: the key's name)
+        "manager_scope": who.manager_scope,
+    }
+    session = request.get(keys.CONSOLE_SESSION)
+    if session is not None:  # signed in with the cookie: the token every change must carry
+        answer["csrf_token"] = session.csrf
+    return json_response(answer)

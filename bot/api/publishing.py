@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from aiohttp import web
@@ -9,11 +10,13 @@ from aiohttp import web
 from bot import keys
 from bot.access import changes
 from bot.api.campaigns import AUDIENCE, pipeline
+from bot.api.content import slots_and_calendar
 from bot.api.spec import ApiError, ApiRoutes, json_response, principal
 from bot.delivery.audience import Audience, AudienceError
 from scheduler.content import MarketInputError, save_inputs
 
 api = ApiRoutes("content")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 MARKET_INPUTS = {
     "type": "object",
@@ -59,9 +62,14 @@ COMMENTARY = {
 async def post_market_inputs(request: web.Request) -> web.Response:
     body, who = request[keys.BODY], principal(request)
     try:
+        if not DATE.fullmatch(body["day"]):
+            raise ValueError(body["day"])
         day = date.fromisoformat(body["day"])
     except ValueError:
         raise ApiError(400, "day: YYYY-MM-DD", "day") from None
+    slots, _ = slots_and_calendar(request)
+    if body["slot"] not in slots:  # a typo would leave the real slot without its figures
+        raise ApiError(400, f"slot: unknown; known: {', '.join(slots)}", "slot")
     sessions = pipeline(request).sessions
     try:
         async with sessions() as session, session.begin():

@@ -24,10 +24,11 @@ routes = web.RouteTableDef()
 @needs("read")
 async def deliveries(request: web.Request) -> web.Response:
     limit, offset = paging(request)
-    channel, status = text_arg(request, "channel"), text_arg(request, "status")
+    channel, status, task = (text_arg(request, name) for name in ("channel", "status", "task"))
     filters = {
         "channel": channel if channel in CHANNELS else "",
         "status": status if status in OUTBOX_STATUSES else "",
+        "task": task if task in MASS_TASK_LABELS else "",
     }
     who = principal(request)
     result = await list_deliveries(
@@ -35,6 +36,7 @@ async def deliveries(request: web.Request) -> web.Response:
         scope=who.manager_scope,
         channel=filters["channel"] or None,
         status=filters["status"] or None,
+        task=filters["task"] or None,
         limit=limit,
         offset=offset,
     )

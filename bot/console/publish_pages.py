@@ -21,7 +21,7 @@ from bot.console.campaign_form import SEGMENTS
 from bot.console.render import back, needs, page, principal
 from bot.delivery.audience import Audience, AudienceError
 from scheduler.content import MarketInputError, save_inputs
-from scheduler.slots import load_slots
+from scheduler.slots import SHANGHAI, load_slots
 
 routes = web.RouteTableDef()
 HERE = "/console/publish"
@@ -131,5 +131,7 @@ async def post_market_inputs(request: web.Request) -> web.Response:
     except ValueError as exc:  # MarketInputError is a ValueError, as is a bad date
         message = str(exc) if isinstance(exc, MarketInputError) else "日期格式应为 YYYY-MM-DD"
         return page(request, "publish.html", status=400, **_context(request, inputs_error=message))
-    stamp = datetime.now().strftime("%H:%M")
-    raise back(HERE, msg=f"{day} {slot} 的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。")
+    stamp = datetime.now(SHANGHAI).strftime("%H:%M")
+    label = load_slots().get(slot)
+    name = (label.label if label is not None else "") or slot
+    raise back(HERE, msg=f"{day} {name}的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。")

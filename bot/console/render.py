@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import wraps
@@ -110,8 +111,13 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value)
 
 
+def _json_text(value: Any) -> str:
+    """JSON as people read it: Chinese as written (Jinja's ``tojson`` escapes it to \\uXXXX)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def filters() -> dict[str, Callable[..., Any]]:
-    return {"when": _when}
+    return {"when": _when, "json_text": _json_text}
 
 
 # The simulator's address, set by the demo only: the console then shows its controls.

@@ -84,6 +84,7 @@ async def list_deliveries(
     status: str | None = None,
     channel: str | None = None,
     campaign: int | None = None,
+    task: str | None = None,
     since: str | None = None,
     until: str | None = None,
     limit: int = 50,
@@ -101,6 +102,8 @@ async def list_deliveries(
         conditions.append(Outbox.channel == channel)
     if campaign is not None:
         conditions.append(Outbox.fire_id.in_(select(Fire.id).where(Fire.campaign_id == campaign)))
+    if task:
+        conditions.append(Outbox.id.in_(select(MassTask.outbox_id).where(MassTask.status == task)))
     if start is not None:
         conditions.append(Outbox.created_at >= start)
     if stop is not None:

@@ -204,6 +204,8 @@ async def test_coverage_of_a_campaign_sent_through_the_simulator(api: ApiCaller)
     by_sender = {d["sender"]: d["task"] for d in listed["deliveries"]}
     unconfirmed = tasks[0].sender
     assert by_sender[unconfirmed]["status"] == "created"
+    status, waiting = await api.call("GET", f"/api/v1/deliveries?campaign={ref}&task=created")
+    assert [d["sender"] for d in waiting["deliveries"]] == [unconfirmed]
     assert all(by_sender[t.sender]["status"] in ("sent", "partly_sent") for t in tasks[1:])
     assert all(task["target_count"] > 0 for task in by_sender.values())
 

@@ -181,3 +181,33 @@ async def test_the_gate_checks_the_text_even_when_the_audience_is_empty_today(ap
         )
         assert status == 200 and submitted["status"] == "rejected", submitted
         assert "保本" in submitted["review_reason"] or "promise" in submitted["review_reason"]
+
+
+async def test_me_says_the_scope_and_to_a_signed_in_caller_the_csrf_token(api: ApiCaller) -> None:
+    status, me = await api.call("GET", "/api/v1/me", role="manager")
+    assert status == 200 and me["manager_scope"] == "test-manager" and "csrf_token" not in me
+    manager = await api.browser("rm_zhangwei")
+    status, me = await manager.call("GET", "/api/v1/me")
+    assert status == 200 and me["manager_scope"] == "rm_zhangwei" and me["csrf_token"] == manager.csrf
+
+
+async def test_market_inputs_for_a_slot_that_does_not_exist_or_an_odd_date_are_refused(
+    api: ApiCaller,
+) -> None:
+    inputs = {"theme": "测试", "indices": [{"name": "上证指数", "close": 3000, "change": 0.01}]}
+    for day, slot, field in (
+        ("2026-12-01", "nosuch_slot", "slot"),
+        ("2026-W49-2", "morning_report", "day"),
+        ("20261202", "morning_report", "day"),
+    ):
+        body = {"day": day, "slot": slot, "inputs": inputs}
+        status, answer = await api.call("POST", "/api/v1/market_inputs", role="operations", json=body)
+        assert status == 400 and answer["field"] == field, answer
+
+
+async def test_the_change_log_says_whom_a_key_created_a_campaign_for(api: ApiCaller) -> None:
+    ref = (await _create(api, author="ops_liuyan"))["id"]
+    status, log = await api.call("GET", f"/api/v1/audit/changes?action=campaign.create&q={ref}")
+    assert status == 200
+    entry = next(c for c in log["changes"] if c["object_id"] == str(ref))
+    assert entry["actor"] == "apikey:test-operations" and entry["detail"]["author"] == "ops_liuyan"

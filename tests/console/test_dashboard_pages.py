@@ -68,7 +68,7 @@ async def test_a_manager_sees_their_own_numbers(api: ApiCaller) -> None:
         session.add(MassTask(msgid="msg-other", sender="rm_lina", status="created", target_count=2))
     status, html = await _get(manager, api, "/console/")
     link = re.search(r'<a id="waiting-tasks" href="([^"]+)">([^<]+)</a>', html)
-    assert link and link.group(1) == "/console/deliveries?channel=mass_task"
+    assert link and link.group(1) == "/console/deliveries?channel=mass_task&amp;task=created"
     assert link.group(2).startswith("1 个任务待您确认")  # theirs only, not rm_lina's
 
 
