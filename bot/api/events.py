@@ -32,7 +32,7 @@ api = ApiRoutes("events")
 EVENT = {
     "type": "object",
     "properties": {
-        "event_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "event_id": {"type": "string", "minLength": 1, "maxLength": 64},
         "type": {"type": "string", "description": "one of: " + ", ".join(sorted(EVENT_FIELDS))},
         "external_userid": {"type": "string"},
         "occurred_at": {"type": "string", "description": "ISO time with offset"},

@@ -41,8 +41,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         else:
             content = _json(endpoint.returns or {"type": "object"})
         responses[str(status)] = {"description": text, "content": content}
-    if endpoint.body is not None or endpoint.query:
-        responses.setdefault("400", {"description": "invalid input", "content": _json(ERROR)})
+    # Every endpoint refuses an unknown query parameter; a path names something that may not exist.
+    responses.setdefault("400", {"description": "invalid input", "content": _json(ERROR)})
+    if path_parameters(endpoint.path):
+        responses.setdefault("404", {"description": "no such object", "content": _json(ERROR)})
+    if endpoint.body is not None:
+        responses.setdefault("413", {"description": "body over the size limit", "content": _json(ERROR)})
     operation: dict[str, Any] = {
         "operationId": endpoint.operation_id,
         "summary": endpoint.summary,
@@ -59,7 +63,9 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["x-permission"] = endpoint.permission
         operation["description"] = f"Roles: {', '.join(roles)}."
     if endpoint.body is not None:
-        operation["requestBody"] = {"required": True, "content": _json(dict(endpoint.body))}
+        # A body with no required field may be left out (an action without "by" or "reason").
+        required = bool(endpoint.body.get("required"))
+        operation["requestBody"] = {"required": required, "content": _json(dict(endpoint.body))}
     return operation
 
 

@@ -54,6 +54,11 @@ async def test_the_document_lists_exactly_the_served_routes(api: ApiCaller) -> N
                 Draft202012Validator.check_schema(body["schema"])
             if path != "/api/v1/openapi.json":
                 assert "401" in operation["responses"] and "403" in operation["responses"]
+            assert "400" in operation["responses"], (method, path)  # an unknown query parameter
+            if names:
+                assert "404" in operation["responses"], (method, path)
+            if body:
+                assert "413" in operation["responses"], (method, path)
 
 
 async def test_every_endpoint_wants_credentials(api: ApiCaller) -> None:

@@ -211,3 +211,12 @@ async def test_the_change_log_says_whom_a_key_created_a_campaign_for(api: ApiCal
     assert status == 200
     entry = next(c for c in log["changes"] if c["object_id"] == str(ref))
     assert entry["actor"] == "apikey:test-operations" and entry["detail"]["author"] == "ops_liuyan"
+
+
+async def test_a_body_over_the_limit_is_413_in_json_and_an_action_needs_no_body(api: ApiCaller) -> None:
+    huge = {**NOTICE, "variables": {"title": "大", "body": "长" * 70_000}}
+    status, body = await api.call("POST", "/api/v1/campaigns", role="operations", json=huge)
+    assert status == 413 and "error" in body
+    ref = (await _create(api))["id"]
+    status, body = await api.call("POST", f"/api/v1/campaigns/{ref}/submit", role="operations")  # no body
+    assert status == 200 and body["status"] == "submitted", body
