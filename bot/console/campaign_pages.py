@@ -140,6 +140,14 @@ def _variables(request: web.Request, kind: str) -> list[str]:
         return []
 
 
+def _as_typed(form: Any, campaign: dict[str, Any]) -> dict[str, Any]:
+    """The editor's values as the person typed them (over the saved campaign's), after a refusal."""
+    values = {**to_form(campaign), **{k: v for k, v in form.items() if k != "csrf_token"}}
+    values.update({k: form.getall(k, []) for k in ("segments", "tags", "groups", "managers")})
+    values["variables"] = {k[4:]: v for k, v in form.items() if k.startswith("var_")}
+    return values
+
+
 @routes.post("/console/campaigns/new")
 @needs("campaigns.edit")
 async def create_campaign(request: web.Request) -> web.Response:
@@ -149,10 +157,7 @@ async def create_campaign(request: web.Request) -> web.Response:
         who = principal(request)
         created = await book(request).create({**data, "author": who.who()}, actor=who)
     except (CampaignError, ValueError) as exc:
-        values = {**to_form({}), **{k: v for k, v in form.items() if k != "csrf_token"}}
-        values.update({k: form.getall(k, []) for k in ("segments", "tags", "groups", "managers")})
-        values["variables"] = {k[4:]: v for k, v in form.items() if k.startswith("var_")}
-        return await _editor(request, values, None, error=str(exc), status=400)
+        return await _editor(request, _as_typed(form, {}), None, error=str(exc), status=400)
     raise back(f"/console/campaigns/{created['id']}/edit", msg="草稿已保存，请查看预览与合规检查结果。")
 
 
@@ -173,9 +178,8 @@ async def save_campaign(request: web.Request) -> web.Response:
     try:
         data = from_form(form, _variables(request, str(form.get("template", ""))))
         await book(request).update(campaign["id"], data, actor=principal(request))
-    except (CampaignError, ValueError) as exc:
-        values = to_form(campaign)
-        return await _editor(request, values, campaign, error=str(exc), status=400)
+    except (CampaignError, ValueError) as exc:  # the page keeps what was typed, for the fix
+        return await _editor(request, _as_typed(form, campaign), campaign, error=str(exc), status=400)
     raise back(f"/console/campaigns/{campaign['id']}/edit", msg="已保存，预览与合规检查已更新。")
 
 

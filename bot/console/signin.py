@@ -35,11 +35,15 @@ def _safe_next(value: str | None) -> str:
     return "/console/"
 
 
-def _login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+def _login_page(
+    request: web.Request, error: str = "", status: int = 200, *, next_path: str = "", username: str = ""
+) -> web.Response:
+    """The sign-in page; after a wrong password it keeps the username and where the person was going."""
     access = request.app[ACCESS]
     context = {
         "error": error,
-        "next": _safe_next(request.query.get("next")),
+        "username": username,
+        "next": next_path or _safe_next(request.query.get("next")),
         "local_enabled": access.accounts is not None,
         "wecom_enabled": access.accounts is not None,
     }
@@ -73,18 +77,19 @@ async def login_local(request: web.Request) -> web.StreamResponse:
     access = request.app[ACCESS]
     form = await request.post()
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    kept = {"next_path": _safe_next(str(form.get("next", ""))), "username": username[:64]}
     if access.accounts is None:
-        return _login_page(request, "控制台需要数据库，当前未配置。", status=503)
+        return _login_page(request, "控制台需要数据库，当前未配置。", status=503, **kept)
     limiter_key = f"wecombot:login-fail:{username.lower()}"
     state = request.app[keys.STATE]
     if int(await state.get(limiter_key) or 0) >= 10:
-        return _login_page(request, "尝试次数过多，请 15 分钟后再试。", status=429)
+        return _login_page(request, "尝试次数过多，请 15 分钟后再试。", status=429, **kept)
     principal = await access.accounts.sign_in_local(username, password) if username and password else None
     if principal is None:
         await state.incr(limiter_key, ttl=900)
-        return _login_page(request, "用户名或密码错误。", status=401)
+        return _login_page(request, "用户名或密码错误。", status=401, **kept)
     await state.delete(limiter_key)
-    raise await _start_session(request, principal, _safe_next(str(form.get("next", ""))))
+    raise await _start_session(request, principal, kept["next_path"])
 
 
 @routes.get("/console/login/wecom")

@@ -81,3 +81,18 @@ async def test_bad_input_keeps_the_form_and_says_what_is_wrong(api: ApiCaller) -
     status, _, page = await ops.submit("/console/campaigns/new", {**NEW, "schedule_at": "明天"})
     assert status == 400 and "发送时间" in page
     assert NEW["name"] in page  # what was typed is still there
+
+
+async def test_a_refused_edit_keeps_the_new_text_for_the_fix(api: ApiCaller) -> None:
+    ops = await api.browser("ops_liuyan")
+    status, path, _ = await ops.submit("/console/campaigns/new", {**NEW, "var_body": CLEAN})
+    edit = path
+    changed = {
+        **NEW,
+        "var_body": "新写的正文：本周六网点延长营业。",
+        "schedule_kind": "cron",
+        "schedule_cron": "每周一十点",
+    }
+    status, _, page = await ops.submit(edit, changed)
+    assert status == 400 and "schedule.cron" in page
+    assert "新写的正文：本周六网点延长营业。" in page and "每周一十点" in page

@@ -89,9 +89,14 @@ async def test_an_account_disabled_while_signed_in_is_out_at_once(api: ApiCaller
 async def test_local_sign_in_wrong_password_and_too_many_tries(api: ApiCaller) -> None:
     login = api.stack.service_url + "/console/login"
     async with _jar() as http:
+        form = {"username": "admin", "password": "wrong-guess-1", "next": "/console/campaigns/7"}
         for _ in range(10):
-            async with http.post(login, data={"username": "admin", "password": "wrong-guess-1"}) as resp:
-                assert resp.status == 401 and "用户名或密码错误" in await resp.text()
+            async with http.post(login, data=form) as resp:
+                page = await resp.text()
+                assert resp.status == 401 and "用户名或密码错误" in page
+        # what was typed and where the person was going survive the mistake (not the password)
+        assert 'value="admin"' in page and 'value="/console/campaigns/7"' in page
+        assert "wrong-guess-1" not in page
         async with http.post(login, data={"username": "admin", "password": ADMIN_PASSWORD}) as resp:
             assert resp.status == 429  # locked for a while even with the right password
 
