@@ -9,11 +9,13 @@ the permission it needs with :func:`bot.console.render.needs`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot import keys
 from bot.console import (
     account_pages,
     audit_pages,
@@ -28,7 +30,7 @@ from bot.console import (
     sandbox_pages,
     signin,
 )
-from bot.console.render import filters
+from bot.console.render import filters, page
 
 HERE = Path(__file__).parent
 
@@ -46,6 +48,20 @@ def setup_console(app: web.Application) -> None:
         app.router.add_routes(module.routes)
     app.router.add_get("/console", _to_dashboard)
     app.on_response_prepare.append(_security_headers)
+    app.middlewares.append(_not_found_page)  # inside the access middleware: the person is known
+
+
+@web.middleware
+async def _not_found_page(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A console address that names nothing gets a page in Chinese with the navigation, not "404: Not
+    Found" in plain text."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        signed_in = keys.CONSOLE_SESSION in request and keys.PRINCIPAL in request
+        if not request.path.startswith("/console/") or request.method != "GET" or not signed_in:
+            raise
+        return page(request, "record_missing.html", status=404, what="该页面或记录", back_to="/console/")
 
 
 # Pages show customers' names and holdings: never framed, never cached, no scripts from anywhere.

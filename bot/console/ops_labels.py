@@ -98,3 +98,11 @@ MASS_TASK_LABELS = {
     "cancelled": ("已取消", "cancelled"),
     "failed": ("失败", "rejected"),
 }
+SKIP_REASONS = {
+    "opt_out": "已退订",
+    "suitability": "风险等级不匹配",
+    "quiet_hours": "免打扰时段",
+    "monthly_cap": "本月群发次数已满",
+    "frequency_cap": "发送过于频繁",
+    "compliance": "合规拦截",
+}

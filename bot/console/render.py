@@ -15,6 +15,7 @@ from aiohttp import web
 from bot import keys
 from bot.access.roles import ROLE_LABELS, Principal, allowed
 from bot.access.sessions import flash_signature
+from bot.console.ops_labels import SKIP_REASONS
 
 Page = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -57,6 +58,7 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
         "here": request.path,
         "can": lambda permission: allowed(who, permission),
         **flash(request),
+        "skip_reasons": SKIP_REASONS,
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
 

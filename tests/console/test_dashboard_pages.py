@@ -161,3 +161,18 @@ def test_bars_stack_by_status_and_scale_to_a_round_top() -> None:
     assert [t["value"] for t in chart["ticks"]] == [0, 5, 10]
     assert [item["status"] for item in chart["legend"]] == ["sent", "failed"]  # no empty legend entries
     assert first["label"] == "11/29" and not chart["empty"]
+
+
+async def test_an_address_that_names_nothing_gets_a_chinese_page_with_the_navigation(api: ApiCaller) -> None:
+    ops = await api.browser("ops_liuyan")
+    for path in ("/console/nope", "/console/campaigns/999999"):
+        status, html = await _get(ops, api, path)
+        assert status == 404 and "<h1>未找到</h1>" in html and 'class="menu"' in html, path
+
+
+async def test_preview_skip_reasons_and_slot_notices_are_in_chinese(api: ApiCaller) -> None:
+    ops = await api.browser("ops_liuyan")
+    status, _, html = await ops.submit("/console/schedules/morning_report", {"enabled": "false"})
+    assert status == 200 and "栏目「财经早报」已暂停" in html
+    status, _, html = await ops.submit("/console/schedules/morning_report", {"enabled": "true"})
+    assert "栏目「财经早报」已恢复" in html
