@@ -245,8 +245,9 @@ class AccountBook:
             key = (await session.execute(select(ApiKey).where(ApiKey.name == name))).scalar_one_or_none()
             if key is None:
                 raise LookupError(f"no API key {name!r}")
-            key.active = False
-            changes.record(session, by, "api_key.revoke", "api_key", name)
+            if key.active:  # revoking twice changes nothing, so it is logged once
+                key.active = False
+                changes.record(session, by, "api_key.revoke", "api_key", name)
             return key_view(key)
 
     async def list_keys(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:

@@ -61,10 +61,20 @@ async def _form(request: web.Request) -> dict[str, str]:
 @routes.get(HOME)
 @needs("accounts.manage")
 async def accounts(request: web.Request) -> web.Response:
+    return await _accounts_page(request)
+
+
+async def _accounts_page(
+    request: web.Request, status: int = 200, error: str = "", typed: dict[str, str] | None = None
+) -> web.Response:
+    """The page; after a refused new account it keeps what was typed (never the password)."""
     book = _book(request)
     return page(
         request,
         "accounts.html",
+        status=status,
+        error=error,
+        typed={k: v for k, v in (typed or {}).items() if k != "password"},
         accounts=await book.list_accounts(MAX_LIMIT),
         account_total=await book.count_accounts(),
         api_keys=await book.list_keys(MAX_LIMIT),
@@ -85,7 +95,7 @@ async def create_account(request: web.Request) -> web.Response:
     kind = form.get("kind", "")
     password = form.get("password") or None
     if kind == "wecom" and password:
-        raise back(HOME, err="企业微信成员用企业微信登录，无需设置密码。")
+        return await _accounts_page(request, 400, "企业微信成员用企业微信登录，无需设置密码。", form)
     try:
         made = await _book(request).create_account(
             kind=kind,
@@ -96,7 +106,7 @@ async def create_account(request: web.Request) -> web.Response:
             by=principal(request),
         )
     except AccountError as exc:
-        raise back(HOME, err=_explain(exc)) from None
+        return await _accounts_page(request, 400, _explain(exc), form)
     raise back(HOME, msg=f"已添加账号 {made['username']}（{ROLE_LABELS.get(made['role'], made['role'])}）。")
 
 

@@ -232,7 +232,9 @@ async def campaign_action(request: web.Request) -> web.Response:
     await reload_scheduler(request.app)
     if action == "submit":
         status = result["status"]
-        raise back(where if status != "rejected" else where + "/edit", msg=SUBMIT_NOTICE.get(status, ""))
+        if status == "rejected":  # the gate refused it: an error to fix, not a success
+            raise back(where + "/edit", err=SUBMIT_NOTICE["rejected"])
+        raise back(where, msg=SUBMIT_NOTICE.get(status, ""))
     raise back(where, msg=f"{ACTION_LABELS[action]}：完成。")
 
 

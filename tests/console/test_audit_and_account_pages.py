@@ -102,7 +102,8 @@ async def test_an_admin_adds_an_account_that_then_signs_in(api: ApiCaller) -> No
     status, _, html = await admin.submit(
         "/console/accounts", form | {"username": "weak_one", "password": "abc"}
     )
-    assert "密码至少 10 位" in html
+    assert status == 400 and "密码至少 10 位" in html
+    assert 'value="weak_one"' in html and 'value="abc"' not in html  # typed kept, never the password
 
     status, _ = await _get(ops, "/console/accounts")
     assert status == 403
