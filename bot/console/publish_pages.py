@@ -47,6 +47,7 @@ def _context(request: web.Request, **extra: Any) -> dict[str, Any]:
         "result": None,
         "error": "",
         "inputs_error": "",
+        "typed": {},
     }
     return base | extra
 
@@ -130,7 +131,9 @@ async def post_market_inputs(request: web.Request) -> web.Response:
             changes.record(session, who, "market_inputs.save", "market_inputs", f"{day}/{slot}")
     except ValueError as exc:  # MarketInputError is a ValueError, as is a bad date
         message = str(exc) if isinstance(exc, MarketInputError) else "日期格式应为 YYYY-MM-DD"
-        return page(request, "publish.html", status=400, **_context(request, inputs_error=message))
+        typed = {k: str(v) for k, v in form.items() if k != "csrf_token"}  # kept for the fix
+        context = _context(request, inputs_error=message, typed=typed)
+        return page(request, "publish.html", status=400, **context)
     stamp = datetime.now(SHANGHAI).strftime("%H:%M")
     label = load_slots().get(slot)
     name = (label.label if label is not None else "") or slot

@@ -75,6 +75,7 @@ async def test_market_inputs_in_percent_are_stored_as_decimals(api: ApiCaller) -
             await session.execute(select(MarketInput).where(MarketInput.day == date(2026, 12, 1)))
         ).scalar_one()
     assert row.slot == "morning_report" and row.posted_by == "ops_liuyan"
+    assert "财经早报的市场数据已保存" in page
     assert [(i["name"], i["change"]) for i in row.data["indices"]] == [
         ("上证指数", 0.0062),
         ("深证成指", -0.0018),
@@ -83,6 +84,8 @@ async def test_market_inputs_in_percent_are_stored_as_decimals(api: ApiCaller) -
 
     status, _, page = await ops.submit("/console/publish/market_inputs", {**form, "index_close_0": "三千点"})
     assert status == 400 and "请填写数字" in page
+    assert 'value="（测试）年末流动性平稳"' in page and 'value="三千点"' in page  # kept for the fix
+    assert 'value="（测试）央行开展逆回购操作"' in page
     status, _, page = await ops.submit("/console/publish/market_inputs", {**form, "index_change_0": "35"})
     assert status == 400 and "change" in page  # 35% is a typo, not a day's move
 
