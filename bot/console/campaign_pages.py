@@ -27,6 +27,7 @@ from bot.console.campaign_form import (
     template_variables,
     to_form,
 )
+from bot.console.explain import explain
 from bot.console.render import back, needs, page, principal
 from bot.db.models.access import ChangeEntry
 from bot.delivery.receipts import coverage
@@ -110,7 +111,7 @@ async def _editor(
         try:
             preview = (await book(request).preview(campaign["id"]))["plan"]
         except CampaignError as exc:
-            error = error or str(exc)
+            error = error or explain(str(exc))
     return page(
         request,
         "campaign_edit.html",
@@ -157,7 +158,7 @@ async def create_campaign(request: web.Request) -> web.Response:
         who = principal(request)
         created = await book(request).create({**data, "author": who.who()}, actor=who)
     except (CampaignError, ValueError) as exc:
-        return await _editor(request, _as_typed(form, {}), None, error=str(exc), status=400)
+        return await _editor(request, _as_typed(form, {}), None, error=explain(str(exc)), status=400)
     raise back(f"/console/campaigns/{created['id']}/edit", msg="草稿已保存，请查看预览与合规检查结果。")
 
 
@@ -179,7 +180,8 @@ async def save_campaign(request: web.Request) -> web.Response:
         data = from_form(form, _variables(request, str(form.get("template", ""))))
         await book(request).update(campaign["id"], data, actor=principal(request))
     except (CampaignError, ValueError) as exc:  # the page keeps what was typed, for the fix
-        return await _editor(request, _as_typed(form, campaign), campaign, error=str(exc), status=400)
+        typed = _as_typed(form, campaign)
+        return await _editor(request, typed, campaign, error=explain(str(exc)), status=400)
     raise back(f"/console/campaigns/{campaign['id']}/edit", msg="已保存，预览与合规检查已更新。")
 
 
@@ -228,7 +230,7 @@ async def campaign_action(request: web.Request) -> web.Response:
     try:
         result = await book(request).act(campaign["id"], action, who=who.who(), reason=reason, actor=who)
     except CampaignError as exc:
-        raise back(where, err=f"操作未完成：{exc}") from None
+        raise back(where, err=f"操作未完成：{explain(str(exc))}") from None
     await reload_scheduler(request.app)
     if action == "submit":
         status = result["status"]

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.api.keywords import desk
+from bot.console.explain import explain
 from bot.console.render import back, needs, page, principal
 from handlers.community_keyword_rules import RuleBlocked, RuleError
 
@@ -58,7 +59,7 @@ async def add_rule(request: web.Request) -> web.Response:
         error = "回复内容未通过合规检查，未保存。"
         return await _page(request, 422, form=data, error=error, findings=exc.findings, field="reply_text")
     except RuleError as exc:
-        return await _page(request, 400, form=data, error=str(exc), field=exc.field)
+        return await _page(request, 400, form=data, error=explain(str(exc)), field=exc.field)
     raise back(HERE, msg=f"关键词回复 {data['name']} 已保存，下一条消息起生效。")
 
 
@@ -71,7 +72,7 @@ async def toggle_rule(request: web.Request) -> web.Response:
     try:
         rule = await desk(request).update(name, {"enabled": enabled}, principal(request))
     except (RuleError, RuleBlocked) as exc:
-        raise back(HERE, err=f"{name}：{exc}") from None
+        raise back(HERE, err=f"{name}：{explain(str(exc))}") from None
     if rule is None:
         raise back(HERE, err=f"{name} 不是可在此修改的规则。")
     raise back(HERE, msg=f"{name} 已{'启用' if enabled else '停用'}。")

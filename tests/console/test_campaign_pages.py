@@ -94,5 +94,5 @@ async def test_a_refused_edit_keeps_the_new_text_for_the_fix(api: ApiCaller) -> 
         "schedule_cron": "每周一十点",
     }
     status, _, page = await ops.submit(edit, changed)
-    assert status == 400 and "schedule.cron" in page
+    assert status == 400 and "发送周期须为 cron 格式" in page  # said in Chinese
     assert "新写的正文：本周六网点延长营业。" in page and "每周一十点" in page
