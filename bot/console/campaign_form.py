@@ -205,7 +205,8 @@ def describe_schedule(schedule: Mapping[str, Any]) -> str:
     if kind == "once":
         return f"一次：{_input_value(schedule.get('at')).replace('T', ' ')}（北京时间）"
     if kind == "slot":
-        return f"随内容时段：{schedule.get('slot')}"
+        slot = load_slots().get(str(schedule.get("slot")))
+        return f"随内容时段：{(slot.label if slot is not None else '') or schedule.get('slot')}"
     if kind == "cron":
         return f"周期：{schedule.get('cron')}（cron，北京时间）"
     return "—"

@@ -29,6 +29,7 @@ from bot.console.campaign_form import (
 )
 from bot.console.explain import explain
 from bot.console.render import back, needs, page, principal
+from bot.db.models import CustomerGroup, Staff
 from bot.db.models.access import ChangeEntry
 from bot.delivery.receipts import coverage
 from scheduler.campaign_lifecycle import CampaignError, NotFound
@@ -58,6 +59,16 @@ async def _campaign(request: web.Request) -> dict[str, Any]:
         return await book(request).show(request.match_info["ref"])
     except NotFound:
         raise web.HTTPNotFound(text="没有这个营销活动") from None
+
+
+async def _names(request: web.Request) -> dict[str, str]:
+    """Customer groups' and members' names by id, so a reviewer reads 「养老客户群」, not wr_74zIJ…."""
+    async with request.app[keys.DB]() as session:
+        groups = (await session.execute(select(CustomerGroup.chat_id, CustomerGroup.name))).all()
+        members = (await session.execute(select(Staff.userid, Staff.name))).all()
+    named = {chat_id: f"{name}（{chat_id}）" for chat_id, name in groups if name}
+    named |= {userid: f"{name}（{userid}）" for userid, name in members if name}
+    return named
 
 
 async def _history(request: web.Request, campaign_id: int) -> list[dict[str, Any]]:
@@ -205,7 +216,7 @@ async def campaign_detail(request: web.Request) -> web.Response:
         coverage=delivered,
         coverage_labels=COVERAGE_LABELS,
         outbox_labels=OUTBOX_LABELS,
-        audience_lines=describe_audience(campaign["audience"] or {}),
+        audience_lines=describe_audience(campaign["audience"] or {}, await _names(request)),
         schedule_text=describe_schedule(campaign["schedule"] or {}),
         history=await _history(request, campaign["id"]),
         may_edit=allowed(who, "campaigns.edit"),

@@ -96,3 +96,18 @@ async def test_a_refused_edit_keeps_the_new_text_for_the_fix(api: ApiCaller) -> 
     status, _, page = await ops.submit(edit, changed)
     assert status == 400 and "发送周期须为 cron 格式" in page  # said in Chinese
     assert "新写的正文：本周六网点延长营业。" in page and "每周一十点" in page
+
+
+async def test_the_detail_names_the_groups_and_managers_of_the_audience(api: ApiCaller) -> None:
+    group = next(g for g in api.stack.corp.groups if g.name)
+    manager = api.stack.corp.rms()[0]
+    audience = {"chat_type": "group", "groups": [group.chat_id], "managers": [manager.userid]}
+    body = {"name": "按群发送（测试）", "template": "notice", "audience": audience}
+    body["variables"] = {"title": "服务通知", "body": "网点营业时间调整。"}
+    status, created = await api.call("POST", "/api/v1/campaigns", role="operations", json=body)
+    assert status == 201, created
+    ops = await api.browser("ops_liuyan")
+    async with ops.http.get(ops.base + f"/console/campaigns/{created['id']}") as resp:
+        page = await resp.text()
+    audience_cell = re.search(r'<td id="audience">(.*?)</td>', page, re.S).group(1)
+    assert group.name in audience_cell and manager.name in audience_cell
