@@ -29,6 +29,10 @@ class AccountError(ValueError):
     """Bad input for an account or key; the message names the field."""
 
 
+class UnknownMember(AccountError):
+    """A WeCom account for a userid that is not a member of the corp."""
+
+
 class Conflict(AccountError):
     """The input is well formed but the current state refuses it (a name taken, an admin's own account)."""
 
@@ -109,6 +113,9 @@ class AccountBook:
                 await session.execute(select(ConsoleAccount.id).where(ConsoleAccount.username == name))
             ).first():
                 raise Conflict(f"username: {name!r} exists already")
+            if kind == "wecom" and await session.get(Staff, name) is None:
+                # a typo would make an account nobody can ever sign in with
+                raise UnknownMember(f"username: no WeCom member {name!r} (members come from WeCom sync)")
             account = ConsoleAccount(
                 kind=kind,
                 username=name,

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import keys
-from bot.access.accounts import AccountBook, AccountError, Conflict
+from bot.access.accounts import AccountBook, AccountError, Conflict, UnknownMember
 from bot.access.middleware import ACCESS
 from bot.access.roles import ROLE_LABELS
 from bot.console.render import back, needs, page, principal
@@ -48,6 +48,8 @@ def _book(request: web.Request) -> AccountBook:
 
 
 def _explain(exc: AccountError) -> str:
+    if isinstance(exc, UnknownMember):
+        return "没有这个企业微信成员（成员名单来自企业微信同步），请检查成员 ID。"
     field = str(exc).split(":", 1)[0]
     table = CONFLICTS if isinstance(exc, Conflict) else FIELD_ERRORS
     return table.get(field, str(exc))

@@ -156,6 +156,9 @@ async def test_a_wecom_member_account_decides_their_role(api: ApiCaller) -> None
     lina = await api.browser("rm_lina")
     status, me = await lina.call("GET", "/api/v1/me")
     assert me["role"] == "reviewer"
+    nobody = {"kind": "wecom", "username": "nobody_here", "role": "manager"}
+    status, answer = await api.call("POST", "/api/v1/accounts", role="admin", json=nobody)
+    assert status == 400 and answer["field"] == "username" and "member" in answer["error"]
 
 
 async def test_admin_changes_role_and_disables_but_not_their_own(api: ApiCaller) -> None:
