@@ -133,11 +133,42 @@ def _sample_context() -> dict[str, Any]:
         inputs = read_toml(DEFAULT_SLOTS.parent / "market_inputs.example.toml", ValueError)
     except ValueError:
         inputs = {}
+    event = {
+        "title": "〔示例事件〕",
+        "comment": "〔示例点评〕",
+        "category": "other",
+        "index": "沪深300",
+        "change": -0.032,
+        "amount": 120000,
+        "month": "2026-01",
+    }
     return {
         "inputs": inputs,
         "label": "示例",
         "day": "2026-01-05",
-        "event": {"title": "〔示例事件〕", "comment": "〔示例点评〕", "category": "other"},
+        "event": event,
+        "facts": {"event": event},  # reminders read the journey event under facts
+        "customer": {"name": "〔客户〕", "tier_name": "富裕客户", "risk_level": "C3"},
+        "manager": {"name": "〔理财经理〕"},
+        "fund": {
+            "code": "000001",
+            "name": "〔示例基金〕",
+            "mgmt_fee": 0.012,
+            "custody_fee": 0.002,
+            "risk_level": "R3",
+        },
+        "holdings": [
+            {
+                "fund_name": "〔示例基金〕",
+                "fund_code": "000001",
+                "risk_level": "R3",
+                "value": 52000.0,
+                "return": 0.041,
+            }
+        ],
+        "total_value": 52000.0,
+        "remind_count": 2,
+        "deadline": datetime(2026, 1, 5, 10, 30),
     }
 
 

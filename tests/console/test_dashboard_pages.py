@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot import keys
 from bot.console.charts import nice_ceiling, stacked_bars
+from bot.content import Renderer
 from bot.db.models import MassTask, Outbox
+from bot.queries.previews import sample_renderings
+from bot.queries.templates import catalogue
 from tests.api.conftest import ApiCaller
 
 
@@ -176,3 +179,15 @@ async def test_preview_skip_reasons_and_slot_notices_are_in_chinese(api: ApiCall
     assert status == 200 and "栏目「财经早报」已暂停" in html
     status, _, html = await ops.submit("/console/schedules/morning_report", {"enabled": "true"})
     assert "栏目「财经早报」已恢复" in html
+
+
+def test_every_template_has_a_sample_rendering_without_an_error() -> None:
+    """The 内容模板 page shows each template rendered with synthetic values; none should show an error."""
+    render = Renderer()
+    failing = [
+        (name, sample["segment"], sample["error"])
+        for name in catalogue(render.directory)
+        for sample in sample_renderings(render, name)
+        if sample["error"]
+    ]
+    assert failing == []
