@@ -6,13 +6,12 @@ the member it acts for (``author`` on create, ``by`` on an action); the change l
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
 
 from bot import keys
-from bot.api.spec import ApiError, ApiRoutes, json_response, principal
+from bot.api.spec import ApiError, ApiRoutes, FieldError, json_response, principal
 from bot.delivery.planner import Planner
 from bot.delivery.policy import policy_from_mapping
 from bot.delivery.receipts import coverage
@@ -108,13 +107,9 @@ def pipeline(request: web.Request) -> FirePipeline:
     return FirePipeline(resources.db, Planner(resources.render, resources.compliance, policy), load_slots())
 
 
-FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): ")
-
-
 def refused(exc: CampaignError) -> web.HTTPException:
     """400 naming the field the message starts with (``schedule.at: ...``); 409 for a taken name."""
-    found = FIELD_PREFIX.match(str(exc))
-    return ApiError(409 if isinstance(exc, NameTaken) else 400, str(exc), found.group(1) if found else None)
+    return FieldError(409 if isinstance(exc, NameTaken) else 400, str(exc))
 
 
 def visible(request: web.Request, data: Any) -> Any:

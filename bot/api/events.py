@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import keys
-from bot.api.spec import ApiError, ApiRoutes, json_response, principal
+from bot.api.spec import ApiError, ApiRoutes, FieldError, json_response, principal
 from bot.journeys.triggers import EVENT_FIELDS, EventError, parse_event
 
 api = ApiRoutes("events")
@@ -68,7 +68,7 @@ async def post_journey_event(request: web.Request) -> web.Response:
         event = parse_event(request[keys.BODY], resources.clock())
         outcome = await service.ingest(event, source=principal(request).actor)
     except EventError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise FieldError(400, str(exc)) from None
     if outcome.status == "conflict":
         raise ApiError(
             409, f"event_id {event.event_id!r} was already used with a different payload", "event_id"

@@ -11,7 +11,7 @@ from bot import keys
 from bot.access import changes
 from bot.api.campaigns import AUDIENCE, pipeline
 from bot.api.content import slots_and_calendar
-from bot.api.spec import ApiError, ApiRoutes, json_response, principal
+from bot.api.spec import ApiError, ApiRoutes, FieldError, json_response, principal
 from bot.delivery.audience import Audience, AudienceError
 from scheduler.content import MarketInputError, save_inputs
 
@@ -76,7 +76,7 @@ async def post_market_inputs(request: web.Request) -> web.Response:
             await save_inputs(session, day, body["slot"], body["inputs"], who.who(body.get("by")))
             changes.record(session, who, "market_inputs.save", "market_inputs", f"{day}/{body['slot']}")
     except MarketInputError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise FieldError(400, str(exc)) from None
     return json_response({"day": day.isoformat(), "slot": body["slot"], "stored": True}, status=201)
 
 
@@ -96,5 +96,5 @@ async def post_commentary(request: web.Request) -> web.Response:
             body["event"], audience, who.who(body.get("by")), actor=who
         )
     except (AudienceError, MarketInputError) as exc:
-        raise ApiError(400, str(exc)) from None
+        raise FieldError(400, str(exc)) from None
     return json_response({"fire_id": fire_id, "plan": result.summary()}, status=201 if result.passed else 422)

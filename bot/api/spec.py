@@ -45,6 +45,15 @@ def ApiError(status: int, message: str, field: str | None = None, **details: Any
     return _ERRORS[status](text=json.dumps(body, ensure_ascii=False), content_type="application/json")
 
 
+FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): ")
+
+
+def FieldError(status: int, message: str) -> web.HTTPException:
+    """An ApiError naming the field a domain message starts with (``data.amount: must be positive``)."""
+    found = FIELD_PREFIX.match(message)
+    return ApiError(status, message, found.group(1) if found else None)
+
+
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(
         data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False, default=str)

@@ -75,7 +75,7 @@ class JourneyEngine:
                         "duplicate" if existing.payload == payload else "conflict", existing.result
                     )
                 if event.external_userid and await session.get(Customer, event.external_userid) is None:
-                    raise EventError(f"external_userid {event.external_userid!r} is not a known customer")
+                    raise EventError(f"external_userid: {event.external_userid!r} is not a known customer")
                 record = JourneyEvent(
                     event_id=event.event_id,
                     type=event.type,

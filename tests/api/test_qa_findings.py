@@ -220,3 +220,23 @@ async def test_a_body_over_the_limit_is_413_in_json_and_an_action_needs_no_body(
     ref = (await _create(api))["id"]
     status, body = await api.call("POST", f"/api/v1/campaigns/{ref}/submit", role="operations")  # no body
     assert status == 200 and body["status"] == "submitted", body
+
+
+async def test_domain_errors_on_events_and_market_inputs_name_the_field(api: ApiCaller) -> None:
+    event = {"event_id": "f-1", "type": "purchase", "external_userid": "wm_x"}
+    event["data"] = {"fund_code": "000001"}
+    status, body = await api.call("POST", "/api/v1/events", role="operations", json=event)
+    assert status == 400 and body.get("field") == "external_userid", body  # not a customer of ours
+    event["data"] = {"fund_code": "000001", "amount": -5}
+    async with api.stack.service[keys.DB]() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Customer
+
+        first = await session.execute(select(Customer.external_userid).limit(1))
+        event["external_userid"] = first.scalar_one()
+    status, body = await api.call("POST", "/api/v1/events", role="operations", json=event)
+    assert status == 400 and body.get("field") == "data.amount", body
+    inputs = {"day": "2026-12-01", "slot": "morning_report", "inputs": {"theme": "测试"}}
+    status, body = await api.call("POST", "/api/v1/market_inputs", role="operations", json=inputs)
+    assert status == 400 and body.get("field"), body
