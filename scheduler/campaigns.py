@@ -50,6 +50,8 @@ def parse_time(value: object, name: str) -> datetime:
         raise CampaignError(f"{name}: not an ISO time: {value!r}") from None
     if moment.tzinfo is None:
         raise CampaignError(f"{name}: give a time zone offset (e.g. +08:00)")
+    if not 2000 <= moment.year <= 2099:  # year 1 or 9999 overflow when shown in Beijing time
+        raise CampaignError(f"{name}: a time from 2000 to 2099, not {value!r}")
     return moment
 
 
@@ -73,6 +75,14 @@ def validate_schedule(
             raise CampaignError(f"schedule.slot: unknown slot {raw.get('slot')!r}; known: {', '.join(slots)}")
         return {"kind": "slot", "slot": str(raw.get("slot"))}
     raise CampaignError("schedule.kind: once, cron or slot")
+
+
+def _sends_before_expiry(fields: Mapping[str, Any]) -> None:
+    """A one-off send after the campaign's own expiry would be approved to send nothing."""
+    schedule, expires = fields["schedule"], fields["expires_at"]
+    if expires is not None and schedule.get("kind") == "once":
+        if datetime.fromisoformat(schedule["at"]) >= expires:
+            raise CampaignError("expires_at: must be after the send time (schedule.at)")
 
 
 def _future(value: object) -> datetime | None:
@@ -139,7 +149,7 @@ class CampaignBook:
         variables = data.get("variables", {})
         if not isinstance(variables, dict):
             raise CampaignError("variables: must be an object")
-        return {
+        fields = {
             "name": name.strip(),
             "template": template,
             "audience": audience.to_mapping(),
@@ -150,6 +160,8 @@ class CampaignBook:
             "schedule": validate_schedule(data.get("schedule"), self.slots),
             "expires_at": _future(data.get("expires_at")),
         }
+        _sends_before_expiry(fields)
+        return fields
 
     async def create(
         self, data: Mapping[str, Any], now: datetime | None = None, actor: changes.Actor | None = None

@@ -226,6 +226,10 @@ async def read_body(request: web.Request, checker: Draft202012Validator) -> Any:
             raise ApiError(400, f"body: {exc}") from None
         except RecursionError:
             raise ApiError(400, "body: nested too deeply") from None
+        try:  # "\ud800" is valid JSON but no text: it cannot be stored, rendered or sent to WeCom
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "body: a string holds an unpaired surrogate (\\ud800-\\udfff)") from None
     validate(checker, value, "body")
     return value
 

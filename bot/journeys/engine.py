@@ -28,7 +28,7 @@ from bot.journeys.definitions import Journey, Step
 from bot.journeys.facts import customer_facts, manager_of
 from bot.journeys.reminders import ReminderBook
 from bot.journeys.sending import JourneySender
-from bot.journeys.triggers import EventError, TriggerEvent, customers_for, passes
+from bot.journeys.triggers import EventError, TriggerEvent, customers_for, passes, same_payload
 
 log = logging.getLogger("wecombot.journeys")
 MAX_STEPS_PER_ADVANCE = 16
@@ -71,9 +71,8 @@ class JourneyEngine:
             async with self.sessions() as session, session.begin():
                 existing = await session.get(JourneyEvent, event.event_id)
                 if existing is not None:
-                    return IngestResult(
-                        "duplicate" if existing.payload == payload else "conflict", existing.result
-                    )
+                    same = same_payload(existing.payload, payload)
+                    return IngestResult("duplicate" if same else "conflict", existing.result)
                 if event.external_userid and await session.get(Customer, event.external_userid) is None:
                     raise EventError(f"external_userid: {event.external_userid!r} is not a known customer")
                 record = JourneyEvent(

@@ -167,6 +167,23 @@ def parse_event(raw: Any, now: datetime) -> TriggerEvent:
     return TriggerEvent(event_id, kind, occurred, ext, data, occurred_given=given)
 
 
+def same_payload(stored: Mapping[str, Any], given: Mapping[str, Any]) -> bool:
+    """The same event: equal payloads, with ``occurred_at`` compared as an instant, since a retry may
+    give the same time in another offset (02:00+00:00 is 10:00+08:00)."""
+
+    def instant(payload: Mapping[str, Any]) -> Any:
+        value = payload.get("occurred_at")
+        try:
+            return datetime.fromisoformat(value).timestamp() if value else value
+        except (TypeError, ValueError):
+            return value
+
+    def rest(payload: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in payload.items() if k != "occurred_at"}
+
+    return rest(stored) == rest(given) and instant(stored) == instant(given)
+
+
 def passes(journey: Any, event: TriggerEvent) -> bool:
     """The journey's trigger conditions over the event's data."""
     conditions = journey.conditions or {}

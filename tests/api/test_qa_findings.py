@@ -240,3 +240,63 @@ async def test_domain_errors_on_events_and_market_inputs_name_the_field(api: Api
     inputs = {"day": "2026-12-01", "slot": "morning_report", "inputs": {"theme": "测试"}}
     status, body = await api.call("POST", "/api/v1/market_inputs", role="operations", json=inputs)
     assert status == 400 and body.get("field"), body
+
+
+async def test_a_chain_of_open_ended_repeats_is_refused(api: ApiCaller) -> None:
+    rule = {"name": "chain", "match": "regex", "reply_text": "您好，已收到。"}
+    for pattern in (".*.*.*.*.*.*.*.*.*x", "[a-z]*[a-z]*[a-z]*1"):
+        status, body = await api.call("POST", "/api/v1/keyword_rules", json={**rule, "pattern": pattern})
+        assert status == 400 and body["field"] == "pattern", (pattern, body)
+    assert (
+        await api.call("POST", "/api/v1/keyword_rules", json={**rule, "pattern": "(停车|泊车).*(免费|收费)"})
+    )[0] == 201
+
+
+async def test_an_unpaired_surrogate_is_400_not_500(api: ApiCaller) -> None:
+    text = '{"event_id": "sur", "type": "birthday", "external_userid": "\\ud800"}'
+    status, body = await api.call(
+        "POST", "/api/v1/events", role="operations", data=text, headers={"Content-Type": "application/json"}
+    )
+    assert status == 400 and "surrogate" in body["error"], body
+
+
+async def test_campaign_times_outside_2000_2099_or_sending_after_expiry_are_refused(api: ApiCaller) -> None:
+    cases = (
+        ({"expires_at": "9999-12-31T23:59:59-12:00"}, "expires_at"),
+        ({"schedule": {"kind": "once", "at": "9999-12-31T23:59:59+08:00"}}, "schedule.at"),
+        ({"schedule": {"kind": "once", "at": "0001-01-01T00:00:00+08:00"}}, "schedule.at"),
+        (
+            {
+                "schedule": {"kind": "once", "at": "2027-02-01T00:00:00+08:00"},
+                "expires_at": "2027-01-01T00:00:00+08:00",
+            },
+            "expires_at",
+        ),
+    )
+    for fields, field in cases:
+        status, body = await api.call(
+            "POST", "/api/v1/campaigns", role="operations", json={**NOTICE, **fields}
+        )
+        assert status == 400 and body["field"] == field, (fields, body)
+
+
+async def test_a_retry_giving_the_same_instant_in_another_offset_is_a_duplicate(api: ApiCaller) -> None:
+    async with api.stack.service[keys.DB]() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Customer
+
+        customer = (await session.execute(select(Customer.external_userid).limit(1))).scalar_one()
+    event = {
+        "event_id": "offset-1",
+        "type": "purchase",
+        "external_userid": customer,
+        "occurred_at": "2026-11-30T10:00:00+08:00",
+        "data": {"fund_code": "000001", "amount": 50000},
+    }
+    assert (await api.call("POST", "/api/v1/events", role="operations", json=event))[0] == 202
+    utc = {**event, "occurred_at": "2026-11-30T02:00:00+00:00"}
+    status, body = await api.call("POST", "/api/v1/events", role="operations", json=utc)
+    assert status == 200 and body["status"] == "duplicate", body
+    later = {**event, "occurred_at": "2026-11-30T11:00:00+08:00"}
+    assert (await api.call("POST", "/api/v1/events", role="operations", json=later))[0] == 409
