@@ -87,7 +87,7 @@ def _due_at_approval(spec: CampaignSpec, now: datetime) -> None:
     (review takes longer than the scheduler's grace, so it would otherwise never fire); an expired one
     cannot be approved."""
     if spec.expires_at is not None and spec.expires_at <= now:
-        raise CampaignError("approve: the campaign expired while it waited; change expires_at first")
+        raise CampaignError("approve: expired while it waited; reject it so the author can change expires_at")
     schedule = dict(spec.schedule or {})
     if schedule.get("kind") == "once" and datetime.fromisoformat(schedule["at"]) < now:
         spec.schedule = {"kind": "once", "at": now.isoformat(), "requested_at": schedule["at"]}

@@ -49,7 +49,7 @@ WHOLE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^name: 1-64 of"), "规则名须为 1-64 位小写字母、数字或 _ . -，以字母或数字开头。"),
     (re.compile(r"^\w+: the reviewer must not be the author"), "作者本人不能审核自己的活动。"),
     (re.compile(r"^reject: a reason is required$"), "驳回时请填写原因。"),
-    (re.compile(r"^approve: the campaign expired"), "活动已过截止时间，请修改截止时间后再审核。"),
+    (re.compile(r"^approve: expired while it waited"), "活动已过截止时间：请驳回，由作者修改后重新提交。"),
     (re.compile(r"^campaign '.+' is (\w+): cannot (\w+)$"), "当前状态下不能执行此操作。"),
     (re.compile(r"^expires_at: .+ has passed$"), "截止时间已过，请填写将来的时间。"),
     (re.compile(r"^schedule\.slot: unknown slot"), "内容时段不存在，请重新选择。"),
