@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import AuditEntry, ChangeEntry
-from bot.queries.paging import clamp, iso, paged, search, window
+from bot.queries.paging import between, clamp, iso, one_page, paged, search, window
 from bot.queries.people import message_view
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -44,22 +44,11 @@ async def search_messages(
         conditions.append(AuditEntry.target == target)
     if ceiling is not None:
         conditions.append(AuditEntry.id <= ceiling)
-    if start is not None:
-        conditions.append(AuditEntry.sent_at >= start)
-    if stop is not None:
-        conditions.append(AuditEntry.sent_at < stop)
+    conditions += between(AuditEntry.sent_at, start, stop)
+    newest_first = select(AuditEntry).order_by(AuditEntry.sent_at.desc(), AuditEntry.id.desc())
     async with db() as session:
-        total = (
-            await session.execute(select(func.count()).select_from(AuditEntry).where(*conditions))
-        ).scalar_one()
-        statement = (
-            select(AuditEntry)
-            .where(*conditions)
-            .order_by(AuditEntry.sent_at.desc(), AuditEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = [message_view(entry) for entry in (await session.execute(statement)).scalars()]
+        total, page = await one_page(session, AuditEntry, conditions, newest_first, limit, offset)
+        rows = [message_view(entry) for entry in page.scalars()]
     return paged("messages", rows, total, limit, offset)
 
 
@@ -100,22 +89,11 @@ async def search_changes(
         conditions.append(ChangeEntry.object_type == object_type)
     if ceiling is not None:
         conditions.append(ChangeEntry.id <= ceiling)
-    if start is not None:
-        conditions.append(ChangeEntry.at >= start)
-    if stop is not None:
-        conditions.append(ChangeEntry.at < stop)
+    conditions += between(ChangeEntry.at, start, stop)
+    newest_first = select(ChangeEntry).order_by(ChangeEntry.at.desc(), ChangeEntry.id.desc())
     async with db() as session:
-        total = (
-            await session.execute(select(func.count()).select_from(ChangeEntry).where(*conditions))
-        ).scalar_one()
-        statement = (
-            select(ChangeEntry)
-            .where(*conditions)
-            .order_by(ChangeEntry.at.desc(), ChangeEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = [_change_view(entry) for entry in (await session.execute(statement)).scalars()]
+        total, page = await one_page(session, ChangeEntry, conditions, newest_first, limit, offset)
+        rows = [_change_view(entry) for entry in page.scalars()]
     return paged("changes", rows, total, limit, offset)
 
 

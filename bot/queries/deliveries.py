@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Campaign, CustomerGroup, CustomerManager, Fire, MassTask, Outbox
 from bot.db.models.delivery import OUTBOX_STATUSES
 from bot.delivery.receipts import coverage
-from bot.queries.paging import SHANGHAI, clamp, iso, paged, window
+from bot.queries.paging import SHANGHAI, between, clamp, iso, one_page, paged, window
 
 Sessions = async_sessionmaker[AsyncSession]
 TEXT_PREVIEW = 280
@@ -104,24 +104,16 @@ async def list_deliveries(
         conditions.append(Outbox.fire_id.in_(select(Fire.id).where(Fire.campaign_id == campaign)))
     if task:
         conditions.append(Outbox.id.in_(select(MassTask.outbox_id).where(MassTask.status == task)))
-    if start is not None:
-        conditions.append(Outbox.created_at >= start)
-    if stop is not None:
-        conditions.append(Outbox.created_at < stop)
-    rows: Select[Any] = (
+    conditions += between(Outbox.created_at, start, stop)
+    newest_first = (
         select(Outbox, Fire.name, Fire.campaign_id, MassTask)
         .outerjoin(Fire, Fire.id == Outbox.fire_id)
         .outerjoin(MassTask, MassTask.outbox_id == Outbox.id)
-        .where(*conditions)
         .order_by(Outbox.created_at.desc(), Outbox.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    count = select(func.count()).select_from(Outbox).where(*conditions)
     async with db() as session:
-        total = int((await session.execute(count)).scalar_one())
-        found = (await session.execute(rows)).all()
-        items = [_view(row, name, cid, task) for row, name, cid, task in found]
+        total, page = await one_page(session, Outbox, conditions, newest_first, limit, offset)
+        items = [_view(row, name, cid, task) for row, name, cid, task in page.all()]
     return paged("deliveries", items, total, limit, offset)
 
 

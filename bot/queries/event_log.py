@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Customer, JourneyEvent
-from bot.queries.paging import clamp, iso, paged
+from bot.queries.paging import clamp, iso, one_page, paged
 from bot.queries.people import followed_by
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -35,18 +35,13 @@ async def list_events(
         conditions.append(JourneyEvent.type == event_type)
     if external_userid:
         conditions.append(JourneyEvent.external_userid == external_userid)
+    newest_first = (
+        select(JourneyEvent, Customer.name)
+        .outerjoin(Customer, Customer.external_userid == JourneyEvent.external_userid)
+        .order_by(JourneyEvent.received_at.desc(), JourneyEvent.event_id.desc())
+    )
     async with db() as session:
-        total = (
-            await session.execute(select(func.count()).select_from(JourneyEvent).where(*conditions))
-        ).scalar_one()
-        statement = (
-            select(JourneyEvent, Customer.name)
-            .outerjoin(Customer, Customer.external_userid == JourneyEvent.external_userid)
-            .where(*conditions)
-            .order_by(JourneyEvent.received_at.desc(), JourneyEvent.event_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        total, page = await one_page(session, JourneyEvent, conditions, newest_first, limit, offset)
         rows = [
             {
                 "event_id": event.event_id,
@@ -58,6 +53,6 @@ async def list_events(
                 "payload": event.payload or {},
                 "result": event.result or {},
             }
-            for event, name in (await session.execute(statement)).all()
+            for event, name in page.all()
         ]
     return paged("events", rows, total, limit, offset)

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Customer, CustomerGroup, GroupMember, Staff
-from bot.queries.paging import clamp, iso, paged, search
+from bot.queries.paging import clamp, iso, one_page, paged, search
 from bot.queries.people import followed_by
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -78,18 +78,10 @@ async def list_groups(
     """One page of groups in name order, with owner, member and customer counts."""
     limit, offset = clamp(limit, offset)
     conditions = _conditions(scope, q, owner)
+    by_name = _statement(_counts()).order_by(CustomerGroup.name, CustomerGroup.chat_id)
     async with db() as session:
-        total = (
-            await session.execute(select(func.count()).select_from(CustomerGroup).where(*conditions))
-        ).scalar_one()
-        statement = (
-            _statement(_counts())
-            .where(*conditions)
-            .order_by(CustomerGroup.name, CustomerGroup.chat_id)
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = [_view(*row) for row in (await session.execute(statement)).all()]
+        total, page = await one_page(session, CustomerGroup, conditions, by_name, limit, offset)
+        rows = [_view(*row) for row in page.all()]
     return paged("groups", rows, total, limit, offset)
 
 

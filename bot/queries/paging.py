@@ -6,11 +6,13 @@ A bad argument raises :class:`QueryError` naming the field, which the API answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Result, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,19 +64,41 @@ def parse_when(value: str | None, field: str, *, end: bool = False) -> datetime 
     value = (value or "").strip()
     if not value:
         return None
+    plain_date = len(value) == 10
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            if not YEARS[0] <= day.year <= YEARS[1]:  # also keeps day + 1 and time zones in range
-                raise QueryError(field, f"a date from {YEARS[0]} to {YEARS[1]}, not {value!r}")
-            start = datetime.combine(day + timedelta(days=1) if end else day, time(), SHANGHAI)
-            return start
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise QueryError(field, f"an ISO date (2026-11-30) or time, not {value!r}") from None
-    if not YEARS[0] <= moment.year <= YEARS[1]:
+    if not YEARS[0] <= moment.year <= YEARS[1]:  # also keeps day + 1 and time zones in range
         raise QueryError(field, f"a date from {YEARS[0]} to {YEARS[1]}, not {value!r}")
+    if plain_date:
+        day = moment.date()
+        return datetime.combine(day + timedelta(days=1) if end else day, time(), SHANGHAI)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
+
+
+def between(column: Any, start: datetime | None, stop: datetime | None) -> list[ColumnElement[bool]]:
+    """``column`` in ``[start, stop)``; an open end adds no condition."""
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if stop is not None:
+        conditions.append(column < stop)
+    return conditions
+
+
+async def one_page(
+    session: AsyncSession,
+    table: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    statement: Select[Any],
+    limit: int,
+    offset: int,
+) -> tuple[int, Result[Any]]:
+    """How many rows of ``table`` meet ``conditions``, and that page of the ordered ``statement``."""
+    count = select(func.count()).select_from(table).where(*conditions)
+    total = int((await session.execute(count)).scalar_one())
+    return total, await session.execute(statement.where(*conditions).limit(limit).offset(offset))
 
 
 def window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:

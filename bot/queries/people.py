@@ -27,7 +27,7 @@ from bot.db.models import (
     Holding,
     Staff,
 )
-from bot.queries.paging import clamp, iso, paged, search
+from bot.queries.paging import clamp, iso, one_page, paged, search
 
 Sessions = async_sessionmaker[AsyncSession]
 SEGMENTS = TIERS  # a customer's segment is their tier as the bank stores it
@@ -82,18 +82,10 @@ async def list_customers(
     """One page of customers in name order, each with their current managers and tags."""
     limit, offset = clamp(limit, offset)
     conditions = _conditions(scope, q, segment, manager, tag)
+    by_name = select(Customer).order_by(Customer.name, Customer.external_userid)
     async with db() as session:
-        total = (
-            await session.execute(select(func.count()).select_from(Customer).where(*conditions))
-        ).scalar_one()
-        statement = (
-            select(Customer)
-            .where(*conditions)
-            .order_by(Customer.name, Customer.external_userid)
-            .limit(limit)
-            .offset(offset)
-        )
-        customers = list((await session.execute(statement)).scalars())
+        total, page = await one_page(session, Customer, conditions, by_name, limit, offset)
+        customers = list(page.scalars())
         ids = [c.external_userid for c in customers]
         managers = await _managers(session, ids)
         tags = await _tags(session, ids)
