@@ -213,3 +213,9 @@ def load_slots(path: str | Path | None = None) -> dict[str, Slot]:
     """Read and validate ``config/slots.toml`` (or ``path``)."""
     path = Path(path) if path else DEFAULT_SLOTS
     return slots_from_mapping(read_toml(path, SlotError), source=path.name)
+
+
+def slot_label(name: str, slots: Mapping[str, Slot] | None = None) -> str:
+    """What people call a slot (财经早报), or its name when it has no label or is unknown."""
+    slot = (load_slots() if slots is None else slots).get(name)
+    return (slot.label if slot is not None else "") or name

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Renderer
 from bot.db.models import CorpTag, CustomerGroup, Staff
 from scheduler.campaigns import CHANNELS, CONTENT_KINDS
-from scheduler.slots import load_slots
+from scheduler.slots import load_slots, slot_label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEGMENTS = {"long_tail": "长尾客户", "affluent": "富裕客户", "hnw": "高净值客户"}
@@ -205,8 +205,7 @@ def describe_schedule(schedule: Mapping[str, Any]) -> str:
     if kind == "once":
         return f"一次：{_input_value(schedule.get('at')).replace('T', ' ')}（北京时间）"
     if kind == "slot":
-        slot = load_slots().get(str(schedule.get("slot")))
-        return f"随内容时段：{(slot.label if slot is not None else '') or schedule.get('slot')}"
+        return f"随内容时段：{slot_label(str(schedule.get('slot')))}"
     if kind == "cron":
         return f"周期：{schedule.get('cron')}（cron，北京时间）"
     return "—"

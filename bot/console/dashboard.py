@@ -26,7 +26,7 @@ from bot.queries.paging import SHANGHAI
 from bot.queries.schedules import day_schedule
 from scheduler.pauses import UnknownSchedule, set_enabled
 from scheduler.service import reload_scheduler
-from scheduler.slots import load_slots
+from scheduler.slots import slot_label
 
 routes = web.RouteTableDef()
 CHART_DAYS = 14
@@ -82,6 +82,4 @@ async def switch_slot(request: web.Request) -> web.Response:
     except UnknownSchedule:
         raise back("/console/", err=f"没有栏目 {name}") from None
     await reload_scheduler(request.app)
-    slot = load_slots().get(name)
-    label = (slot.label if slot is not None else "") or name
-    raise back("/console/", msg=f"栏目「{label}」已{'恢复' if enabled else '暂停'}。")
+    raise back("/console/", msg=f"栏目「{slot_label(name)}」已{'恢复' if enabled else '暂停'}。")

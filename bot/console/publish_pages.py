@@ -21,7 +21,7 @@ from bot.console.campaign_form import SEGMENTS
 from bot.console.render import back, needs, page, principal
 from bot.delivery.audience import Audience, AudienceError
 from scheduler.content import MarketInputError, save_inputs
-from scheduler.slots import SHANGHAI, load_slots
+from scheduler.slots import SHANGHAI, load_slots, slot_label
 
 routes = web.RouteTableDef()
 HERE = "/console/publish"
@@ -135,6 +135,4 @@ async def post_market_inputs(request: web.Request) -> web.Response:
         context = _context(request, inputs_error=message, typed=typed)
         return page(request, "publish.html", status=400, **context)
     stamp = datetime.now(SHANGHAI).strftime("%H:%M")
-    label = load_slots().get(slot)
-    name = (label.label if label is not None else "") or slot
-    raise back(HERE, msg=f"{day} {name}的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。")
+    raise back(HERE, msg=f"{day} {slot_label(slot)}的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。")
