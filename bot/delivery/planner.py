@@ -161,6 +161,22 @@ class Planner:
                 kept.append(target)
         return kept
 
+    def _checked(
+        self,
+        result: PlanResult,
+        request: DeliveryRequest,
+        segment: str,
+        channel: str,
+        audience_risk: str | None,
+    ) -> tuple[str, str, str | None, list[dict[str, Any]]]:
+        """:meth:`_check`, with the text, its template and any blocking findings kept in ``result``."""
+        checked = self._check(request, segment, channel, audience_risk)
+        text, template, _, findings = checked
+        result.texts[segment], result.templates[segment] = text, template
+        if findings:
+            result.blocked[segment] = findings
+        return checked
+
     def _check(
         self, request: DeliveryRequest, segment: str | None, channel: str, audience_risk: str | None
     ) -> tuple[str, str, str | None, list[dict[str, Any]]]:
@@ -205,11 +221,8 @@ class Planner:
         texts: dict[str, tuple[str, str, int | None]] = {}
         for segment in sorted({seg for _, _, seg in by_key}):
             lowest = min(risks[segment], key=lambda r: int(r[1:]))
-            text, template, version, findings = self._check(request, segment, "mass_text", lowest)
-            result.texts[segment], result.templates[segment] = text, template
-            if findings:
-                result.blocked[segment] = findings
-            else:
+            text, template, version, findings = self._checked(result, request, segment, "mass_text", lowest)
+            if not findings:
                 texts[segment] = (text, template, version)
         rows: list[dict[str, Any]] = []
         for (manager, chat_type, segment), ids in sorted(by_key.items()):
@@ -232,16 +245,10 @@ class Planner:
         if audience.chat_type != "none":
             for segment in audience.segments or CUSTOMER_SEGMENTS:
                 if segment not in result.texts:
-                    text, template, _, findings = self._check(request, segment, "mass_text", None)
-                    result.texts[segment], result.templates[segment] = text, template
-                    if findings:
-                        result.blocked[segment] = findings
+                    self._checked(result, request, segment, "mass_text", None)
         to_staff = audience.staff or audience.robots or audience.chat_type == "none"
         if to_staff and "staff" not in result.texts:
-            text, template, _, findings = self._check(request, "staff", "app_text", None)
-            result.texts["staff"], result.templates["staff"] = text, template
-            if findings:
-                result.blocked["staff"] = findings
+            self._checked(result, request, "staff", "app_text", None)
 
     def _staff_rows(
         self,
@@ -251,10 +258,8 @@ class Planner:
         skipped: dict[str, list[str]],
     ) -> list[dict[str, Any]]:
         """Members get app messages; internal team groups get the group robot (same staff-style text)."""
-        text, template, version, findings = self._check(request, "staff", "app_text", None)
-        result.texts["staff"], result.templates["staff"] = text, template
+        text, template, version, findings = self._checked(result, request, "staff", "app_text", None)
         if findings:
-            result.blocked["staff"] = findings
             skipped["compliance"] += selection.staff + selection.robots
             return []
         result.staff = len(selection.staff) + len(selection.robots)
