@@ -46,20 +46,30 @@ def check_regex(pattern: str) -> None:
         )
 
 
+def _inner(op: Any, arg: Any) -> list[Any]:
+    """The sub-patterns directly inside one parsed item (a group's body, a branch's alternatives...)."""
+    if op in REPEATS and op is not None:
+        return [arg[2]]
+    if op is sre_constants.SUBPATTERN:
+        return [arg[-1]]
+    if op is sre_constants.BRANCH:
+        return list(arg[1])
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [arg[1]]
+    if op is getattr(sre_constants, "ATOMIC_GROUP", None):
+        return [arg]
+    return []
+
+
 def _open_repeats(items: Any) -> int:
     """Repeats without a small upper bound, anywhere in the pattern: each multiplies the work."""
     count = 0
     for op, arg in items:
-        if op in REPEATS and op is not None:
-            low, high, sub = arg
-            count += 1 if high - low > 20 else 0
-            count += _open_repeats(sub)
-        elif op is sre_constants.SUBPATTERN:
-            count += _open_repeats(arg[-1])
-        elif op is sre_constants.BRANCH:
-            count += max((_open_repeats(branch) for branch in arg[1]), default=0)
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            count += _open_repeats(arg[1])
+        if op in REPEATS and op is not None and arg[1] - arg[0] > 20:
+            count += 1
+        inner = [_open_repeats(sub) for sub in _inner(op, arg)]
+        # alternatives are tried one at a time: the costliest one counts
+        count += max(inner, default=0) if op is sre_constants.BRANCH else sum(inner)
     return count
 
 
@@ -71,16 +81,10 @@ def _walk(items: Any, inside_repeat: bool, variable: bool = False) -> None:
             if inside_repeat and high != low:
                 raise UnsafeRegex("a repeat inside a repeat (like (a+)+) can take for ever; simplify it")
             _walk(sub, inside_repeat or high > 1, variable or high != low)
-        elif op is sre_constants.GROUPREF or op is sre_constants.GROUPREF_EXISTS:
+            continue
+        if op is sre_constants.GROUPREF or op is sre_constants.GROUPREF_EXISTS:
             raise UnsafeRegex("back-references (\\1) are not allowed in keyword rules")
-        elif op is sre_constants.SUBPATTERN:
-            _walk(arg[-1], inside_repeat, variable)
-        elif op is sre_constants.BRANCH:
-            if variable:
-                raise UnsafeRegex("alternatives inside a repeat (like (a|aa)+) can take for ever")
-            for branch in arg[1]:
-                _walk(branch, inside_repeat, variable)
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            _walk(arg[1], inside_repeat, variable)
-        elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
-            _walk(arg, inside_repeat, variable)
+        if op is sre_constants.BRANCH and variable:
+            raise UnsafeRegex("alternatives inside a repeat (like (a|aa)+) can take for ever")
+        for sub in _inner(op, arg):
+            _walk(sub, inside_repeat, variable)
