@@ -21,6 +21,7 @@ from bot.db.models import Campaign, CampaignSpec, Fire, Fund, Outbox, Product
 from bot.delivery import quota
 from bot.delivery.audience import Audience, AudienceError, check_robots
 from bot.delivery.planner import DeliveryRequest, Planner, PlanResult
+from bot.queries.paging import YEARS
 from scheduler.campaign_lifecycle import CampaignError, NotFound, describe, gate_reject, transition
 from scheduler.slots import SHANGHAI, cron_trigger
 
@@ -50,8 +51,8 @@ def parse_time(value: object, name: str) -> datetime:
         raise CampaignError(f"{name}: not an ISO time: {value!r}") from None
     if moment.tzinfo is None:
         raise CampaignError(f"{name}: give a time zone offset (e.g. +08:00)")
-    if not 2000 <= moment.year <= 2099:  # year 1 or 9999 overflow when shown in Beijing time
-        raise CampaignError(f"{name}: a time from 2000 to 2099, not {value!r}")
+    if not YEARS[0] <= moment.year <= YEARS[1]:  # year 1 or 9999 overflow when shown in Beijing time
+        raise CampaignError(f"{name}: a time from {YEARS[0]} to {YEARS[1]}, not {value!r}")
     return moment
 
 

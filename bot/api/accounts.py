@@ -13,7 +13,7 @@ from bot import keys
 from bot.access.accounts import AccountBook, AccountError, Conflict
 from bot.access.middleware import ACCESS
 from bot.api.reading import PAGING
-from bot.api.spec import ApiError, ApiRoutes, json_response, principal
+from bot.api.spec import ApiError, ApiRoutes, FieldError, json_response, principal
 from bot.db.models.access import ACCOUNT_KINDS, CONSOLE_ROLES
 from bot.queries.paging import paged
 
@@ -62,8 +62,7 @@ def book(request: web.Request) -> AccountBook:
 
 def refused(exc: AccountError) -> web.HTTPException:
     """The book's messages start with the field (``password: at least 10 characters``)."""
-    field = str(exc).split(":", 1)[0] if ":" in str(exc) else None
-    return ApiError(409 if isinstance(exc, Conflict) else 400, str(exc), field)
+    return FieldError(409 if isinstance(exc, Conflict) else 400, str(exc))
 
 
 @api.route("GET", "/api/v1/accounts", summary="Console accounts", permission="accounts.manage", query=PAGING)

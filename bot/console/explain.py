@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.api.spec import FIELD_PREFIX
+
 FIELDS = {
     "name": "活动名称",
     "template": "模板",
@@ -63,7 +65,6 @@ WHOLE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^pattern: .*(can take for ever|back-references)"), SLOW_PATTERN),
     (re.compile(r"^roles: roles limit staff"), "仅限客户（微信客服）的规则不能再按员工角色限制。"),
 )
-FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.S)
 
 
 def explain(message: str) -> str:
@@ -73,6 +74,6 @@ def explain(message: str) -> str:
         if found:
             return chinese.format(*found.groups())
     prefixed = FIELD_PREFIX.match(message)
-    if prefixed and prefixed.group(1) in FIELDS:
-        return f"{FIELDS[prefixed.group(1)]}：{prefixed.group(2)}"
+    if prefixed and prefixed.group(1) in FIELDS:  # the field the API names in its answer
+        return f"{FIELDS[prefixed.group(1)]}：{message[prefixed.end() :]}"
     return message
