@@ -19,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.access.middleware import API_HEADERS
-from bot.queries.audit_log import newest_ids, search_changes, search_messages
+from bot.db.models import AuditEntry, ChangeEntry
+from bot.queries.audit_log import newest_id, search_changes, search_messages
 from bot.queries.paging import MAX_LIMIT, SHANGHAI
 
 log = logging.getLogger("wecombot.api.export")
 MAX_ROWS = 100_000
+Search = Callable[..., Awaitable[dict[str, Any]]]
 MESSAGE_COLUMNS = (
     "id",
     "sent_at",
@@ -37,9 +39,11 @@ MESSAGE_COLUMNS = (
     "rendered_text",
 )
 CHANGE_COLUMNS = ("id", "at", "actor", "actor_role", "action", "object_type", "object_id", "detail")
+LOGS: dict[str, tuple[Search, tuple[str, ...], Any]] = {
+    "messages": (search_messages, MESSAGE_COLUMNS, AuditEntry),
+    "changes": (search_changes, CHANGE_COLUMNS, ChangeEntry),
+}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Search = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def _cell(name: str, value: Any) -> str:
@@ -66,10 +70,8 @@ def _lines(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
 
 async def export(request: web.Request, db: Any, kind: str, filters: dict[str, Any]) -> web.StreamResponse:
     """Stream the ``kind`` log ("messages" or "changes") matching ``filters`` as CSV."""
-    search: Search = search_messages if kind == "messages" else search_changes
-    columns = MESSAGE_COLUMNS if kind == "messages" else CHANGE_COLUMNS
-    message_ceiling, change_ceiling = await newest_ids(db)
-    ceiling = message_ceiling if kind == "messages" else change_ceiling
+    search, columns, log_table = LOGS[kind]
+    ceiling = await newest_id(db, log_table)
     first = await search(db, **filters, limit=MAX_LIMIT, offset=0, ceiling=ceiling)  # QueryError -> 400
     total = int(first["total"])
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")

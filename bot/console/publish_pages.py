@@ -120,10 +120,10 @@ def inputs_from_form(form: MultiDictProxy[Any]) -> dict[str, Any]:
 async def post_market_inputs(request: web.Request) -> web.Response:
     form = await request.post()
     slot = str(form.get("slot", ""))
-    who = principal(request)
+    who, slots = principal(request), load_slots()
     try:
         day = date.fromisoformat(str(form.get("day", "")))
-        if slot not in load_slots():
+        if slot not in slots:
             raise MarketInputError(f"栏目：未知栏目 {slot!r}")
         inputs = inputs_from_form(form)
         async with request.app[keys.DB]() as session, session.begin():
@@ -135,4 +135,5 @@ async def post_market_inputs(request: web.Request) -> web.Response:
         context = _context(request, inputs_error=message, typed=typed)
         return page(request, "publish.html", status=400, **context)
     stamp = datetime.now(SHANGHAI).strftime("%H:%M")
-    raise back(HERE, msg=f"{day} {slot_label(slot)}的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。")
+    saved = f"{day} {slot_label(slot, slots)}的市场数据已保存（{stamp}），该栏目发送时将使用这些数据。"
+    raise back(HERE, msg=saved)

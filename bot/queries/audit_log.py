@@ -110,9 +110,7 @@ def _change_view(entry: ChangeEntry) -> dict[str, Any]:
     }
 
 
-async def newest_ids(db: Sessions) -> tuple[int, int]:
-    """The largest message and change ids now (0 when a log is empty): the ceiling of an export."""
+async def newest_id(db: Sessions, log: type[AuditEntry] | type[ChangeEntry]) -> int:
+    """The largest id in ``log`` now (0 when it is empty): the ceiling of an export."""
     async with db() as session:
-        message = (await session.execute(select(func.max(AuditEntry.id)))).scalar_one()
-        change = (await session.execute(select(func.max(ChangeEntry.id)))).scalar_one()
-    return int(message or 0), int(change or 0)
+        return int((await session.execute(select(func.max(log.id)))).scalar_one() or 0)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from bot import keys
 from bot.api import audit_export
 from bot.db.models import AuditEntry
-from bot.queries.audit_log import newest_ids, search_messages
+from bot.queries.audit_log import newest_id, search_messages
 from tests.api.conftest import ApiCaller
 from tests.api.test_audit_and_accounts import SHANGHAI, _arrange_messages
 
@@ -82,7 +82,7 @@ async def test_an_export_keeps_the_set_it_started_with(api: ApiCaller) -> None:
     """Messages arriving during an export stay out of it (the ceiling is the newest id at the start)."""
     await _arrange_messages(api)
     db = api.stack.service[keys.DB]
-    ceiling, _ = await newest_ids(db)
+    ceiling = await newest_id(db, AuditEntry)
     await _arrange_messages(api)  # three more arrive while the export pages through
     first = await search_messages(db, limit=2, offset=0, ceiling=ceiling)
     second = await search_messages(db, limit=2, offset=2, ceiling=ceiling)
@@ -100,7 +100,7 @@ async def test_a_database_failure_mid_export_cuts_the_file_instead_of_ending_it(
     real = api.stack.service[keys.DB]
     opened = 0
 
-    def failing_third_page() -> Any:  # newest_ids, page 1, page 2 work; the database goes away after
+    def failing_third_page() -> Any:  # newest_id, page 1, page 2 work; the database goes away after
         nonlocal opened
         opened += 1
         if opened > 3:
