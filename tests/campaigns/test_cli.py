@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from tests.daytime import without_quiet_hours
 from tests.delivery.population import populate
 
 
@@ -26,6 +27,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
     asyncio.run(prepare())
     monkeypatch.setenv("DATABASE_URL", url)
+    without_quiet_hours(tmp_path, monkeypatch)  # event commentary goes at once, whatever hour CI runs at
     return url
 
 
